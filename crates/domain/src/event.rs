@@ -1,0 +1,142 @@
+//! Typed events: every change to a user's state is one of these, numbered by a
+//! per-user, gap-free sequence (BRIEF B1).
+
+use crate::{Message, Session, Task, TaskStatus, Timestamp};
+use crate::command::UserCommand;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One recorded change, as stored in the event log and streamed to clients.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Event {
+    /// Per-user sequence number: 1, 2, 3, … with no gaps.
+    pub seq: u64,
+    /// When the change was committed.
+    pub at: Timestamp,
+    /// What changed.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// Which key-value store a `state.*` call addresses (VS Code's globalState / workspaceState).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StateScope {
+    /// Shared by all of the user's workspaces.
+    Global,
+    /// Bound to the user's current workspace.
+    Workspace,
+}
+
+impl StateScope {
+    /// The database name of this scope.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateScope::Global => "global",
+            StateScope::Workspace => "workspace",
+        }
+    }
+}
+
+/// What changed. The `type` tag names the event on the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A session was created.
+    SessionCreated {
+        /// The new session.
+        session: Session,
+    },
+    /// A session was renamed, archived or unarchived.
+    SessionUpdated {
+        /// The session after the change.
+        session: Session,
+    },
+    /// A message was posted to a Blackboard.
+    MessageAdded {
+        /// The new message.
+        message: Message,
+    },
+    /// A task was created.
+    TaskCreated {
+        /// The new task.
+        task: Task,
+    },
+    /// A task changed; `from`/`to` are set when its state changed.
+    TaskUpdated {
+        /// The task after the change.
+        task: Task,
+        /// The previous state, for a state change.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<TaskStatus>,
+        /// Why the state changed, if said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A `state.*` key was set or deleted.
+    StateChanged {
+        /// The store.
+        scope: StateScope,
+        /// The key.
+        key: String,
+        /// The new value; absent when the key was deleted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<serde_json::Value>,
+    },
+    /// A user-defined command was registered or replaced.
+    CommandRegistered {
+        /// The command.
+        command: UserCommand,
+    },
+    /// A user-defined command was removed.
+    CommandUnregistered {
+        /// Its id.
+        id: String,
+    },
+}
+
+impl EventKind {
+    /// The wire name of this event (the `type` tag).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::SessionCreated { .. } => "session_created",
+            EventKind::SessionUpdated { .. } => "session_updated",
+            EventKind::MessageAdded { .. } => "message_added",
+            EventKind::TaskCreated { .. } => "task_created",
+            EventKind::TaskUpdated { .. } => "task_updated",
+            EventKind::StateChanged { .. } => "state_changed",
+            EventKind::CommandRegistered { .. } => "command_registered",
+            EventKind::CommandUnregistered { .. } => "command_unregistered",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{SessionId, Session};
+
+    #[test]
+    fn wire_shape_is_flat_with_a_type_tag() {
+        let e = Event {
+            seq: 7,
+            at: 1,
+            kind: EventKind::SessionCreated {
+                session: Session {
+                    id: SessionId::default_session(),
+                    title: "Main".into(),
+                    archived: false,
+                    created_at: 1,
+                    updated_at: 1,
+                },
+            },
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["type"], "session_created");
+        assert_eq!(v["seq"], 7);
+        assert_eq!(v["session"]["id"], "default");
+        assert_eq!(e.kind.name(), "session_created");
+        let back: Event = serde_json::from_value(v).unwrap();
+        assert_eq!(back, e);
+    }
+}

@@ -1,0 +1,27 @@
+//! Pure domain types of Arranger.
+//!
+//! This crate is the bottom layer: identifiers, sessions, messages, tasks and their
+//! state machine, and the typed events that every other layer records and streams.
+//!
+//! **Architecture invariant:** nothing here does I/O. No SQLite, no tokio, no JSON-RPC,
+//! no clock and no randomness: callers pass in timestamps and freshly generated ids.
+//! Types derive `serde` and `schemars` so that the protocol crate can describe them,
+//! but the wire envelope itself is not known here.
+
+pub mod command;
+pub mod event;
+pub mod fs;
+pub mod ids;
+pub mod session;
+pub mod task;
+
+pub use command::{CommandAction, UserCommand, validate_command_id};
+pub use event::{Event, EventKind, StateScope};
+pub use ids::{AgentId, MessageId, SessionId, TaskId, UserId};
+pub use session::{Author, BlackboardCommand, Message, Session, parse_blackboard_text};
+pub use task::{
+    ContextRef, Difficulty, InvalidTransition, Priority, Task, TaskStatus, TaskTransition,
+};
+
+/// Milliseconds since the Unix epoch (UTC). The domain never reads a clock; callers do.
+pub type Timestamp = i64;
