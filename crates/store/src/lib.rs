@@ -1,1 +1,40 @@
-//! placeholder
+//! Arranger's StateStore: the single source of truth.
+//!
+//! * [`UserStore`] — one user's `state.db` (SQLite, WAL): sessions, Blackboard messages,
+//!   tasks and their transitions, key-value state, user-defined commands and the event
+//!   log. Every change is committed together with its typed event, which carries a
+//!   per-user gap-free sequence number, and only then published on the user's
+//!   [`EventBus`].
+//! * [`UserDirectory`] — who the users are and which tokens let them in
+//!   ([`SqliteDirectory`] keeps it in `<data-dir>/arranger.db`).
+//!
+//! **Architecture invariants.** A `UserStore` only ever opens its own user's file, and
+//! holds its SQLite handle only while it is in use: idle handles are closed by
+//! [`UserStore::close_if_idle`], so ten thousand users do not mean ten thousand open
+//! handles. All SQLite work runs on tokio's blocking pool, never on a runtime thread.
+
+mod bus;
+mod db;
+mod directory;
+mod error;
+mod user_store;
+
+pub use bus::{EventBus, LocalBus};
+pub use directory::{
+    Principal, SqliteDirectory, TokenInfo, TokenKind, User, UserDirectory, validate_user_name,
+};
+pub use error::StoreError;
+pub use user_store::{NewTask, PostOutcome, UserStore};
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A fresh, time-ordered identifier (UUID v7, 32 hex digits).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}

@@ -1,0 +1,510 @@
+//! The user directory: users, password hashes and API tokens.
+
+use crate::db::{self, Migration};
+use crate::{StoreError, new_id, now_ms};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use arranger_domain::UserId;
+use rand::RngCore;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// A user account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Immutable id; names the user's directory `users/<id>/`.
+    pub id: UserId,
+    /// Login name.
+    pub name: String,
+    /// Admins manage users and tokens.
+    pub is_admin: bool,
+    /// Disabled users are refused everywhere, at once.
+    pub disabled: bool,
+    /// Creation time (ms).
+    pub created_at: i64,
+}
+
+/// What a valid token proves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The user.
+    pub user: User,
+    /// The token's id (for revocation checks on open connections).
+    pub token_id: String,
+}
+
+/// Where a token came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// Created by `arranger token create`; no expiry.
+    Api,
+    /// Issued by `POST /api/v1/login`; expires.
+    Login,
+}
+
+impl TokenKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Api => "api",
+            TokenKind::Login => "login",
+        }
+    }
+}
+
+/// A token's record (never the token itself, which is stored only as a hash).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    /// Short id, safe to show and to pass to `token revoke`.
+    pub id: String,
+    /// The owner's name.
+    pub user: String,
+    /// API or login token.
+    pub kind: TokenKind,
+    /// Free-form label.
+    pub label: String,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Expiry (ms), for login tokens.
+    pub expires_at: Option<i64>,
+    /// Revocation time (ms), if revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// Who may log in. Implementations block (they hash passwords and touch a database):
+/// call them from a blocking thread. The embedded implementation is [`SqliteDirectory`];
+/// a PostgreSQL one can take its place for several nodes.
+pub trait UserDirectory: Send + Sync + 'static {
+    /// Creates a user. `password` may be `None` for token-only users.
+    fn add_user(&self, name: &str, is_admin: bool, password: Option<&str>) -> Result<User, StoreError>;
+    /// A user by name.
+    fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError>;
+    /// Every user, by name.
+    fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    /// Disables or re-enables a user. Their tokens stop working while disabled.
+    fn set_disabled(&self, name: &str, disabled: bool) -> Result<User, StoreError>;
+    /// Replaces a user's password.
+    fn set_password(&self, name: &str, password: &str) -> Result<(), StoreError>;
+    /// The enabled user with this name and password, if both match.
+    fn verify_password(&self, name: &str, password: &str) -> Result<Option<User>, StoreError>;
+    /// Issues a new token for an enabled user; returns its record and the secret, which
+    /// is shown once and stored only as a hash.
+    fn create_token(
+        &self,
+        name: &str,
+        kind: TokenKind,
+        label: &str,
+        ttl_ms: Option<i64>,
+    ) -> Result<(TokenInfo, String), StoreError>;
+    /// A user's tokens.
+    fn list_tokens(&self, name: &str) -> Result<Vec<TokenInfo>, StoreError>;
+    /// Revokes a token given its id or the token itself; returns whether one was revoked.
+    fn revoke_token(&self, id_or_token: &str) -> Result<bool, StoreError>;
+    /// Who a token belongs to, if it is valid now (not revoked, not expired, user enabled).
+    fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError>;
+    /// The ids of every token that is valid now.
+    fn valid_token_ids(&self) -> Result<HashSet<String>, StoreError>;
+    /// A number that changes whenever another process or connection commits a change
+    /// (SQLite's `data_version`): cheap to poll for revocations made by the CLI.
+    fn change_marker(&self) -> Result<u64, StoreError>;
+}
+
+/// Checks a user name: 1–64 characters of lowercase ASCII letters, digits, `-`, `_`, `.`,
+/// starting with a letter or digit.
+pub fn validate_user_name(name: &str) -> Result<(), StoreError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "user name {name:?} is not valid: use 1 to 64 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit"
+        )))
+    }
+}
+
+/// Minimum password length accepted.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// Token prefix, so that leaked tokens are easy to recognise and grep for.
+const TOKEN_PREFIX: &str = "arr_";
+
+/// The embedded user directory in `<data-dir>/arranger.db`. Holds one SQLite handle.
+pub struct SqliteDirectory {
+    conn: Mutex<Connection>,
+}
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// A new random secret of 256 bits, as the API token format.
+pub(crate) fn new_token() -> String {
+    format!("{TOKEN_PREFIX}{}", random_hex(32))
+}
+
+fn hash_password(password: &str) -> Result<String, StoreError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(StoreError::Invalid(format!(
+            "a password must have at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Invalid(format!("cannot hash the password: {e}")))
+}
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: UserId::new(r.get::<_, String>(0)?),
+        name: r.get(1)?,
+        is_admin: r.get(2)?,
+        disabled: r.get(3)?,
+        created_at: r.get(4)?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, name, is_admin, disabled, created_at";
+
+fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
+    let kind: String = r.get(2)?;
+    Ok(TokenInfo {
+        id: r.get(0)?,
+        user: r.get(1)?,
+        kind: if kind == "login" { TokenKind::Login } else { TokenKind::Api },
+        label: r.get(3)?,
+        created_at: r.get(4)?,
+        expires_at: r.get(5)?,
+        revoked_at: r.get(6)?,
+    })
+}
+
+impl SqliteDirectory {
+    /// Opens (creating and migrating if needed) the directory database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = db::open(path, MIGRATIONS)?;
+        Ok(SqliteDirectory { conn: Mutex::new(conn) })
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&Connection) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Worker("a previous directory operation panicked".into()))?;
+        f(&conn)
+    }
+
+    fn require_user(conn: &Connection, name: &str) -> Result<User, StoreError> {
+        conn.query_row(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE name = ?1"),
+            [name],
+            user_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound { what: "user", id: name.to_owned() })
+    }
+}
+
+impl UserDirectory for SqliteDirectory {
+    fn add_user(&self, name: &str, is_admin: bool, password: Option<&str>) -> Result<User, StoreError> {
+        validate_user_name(name)?;
+        let hash = password.map(hash_password).transpose()?;
+        self.with(|conn| {
+            let user = User {
+                id: UserId::new(new_id()),
+                name: name.to_owned(),
+                is_admin,
+                disabled: false,
+                created_at: now_ms(),
+            };
+            let r = conn.execute(
+                "INSERT INTO users (id, name, password_hash, is_admin, disabled, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+                params![user.id.as_str(), user.name, hash, user.is_admin, user.created_at],
+            );
+            match r {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    Err(StoreError::Conflict(format!("a user named {name:?} already exists")))
+                }
+                other => {
+                    other?;
+                    Ok(user)
+                }
+            }
+        })
+    }
+
+    fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
+        self.with(|conn| match Self::require_user(conn, name) {
+            Ok(u) => Ok(Some(u)),
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
+    fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
+            let rows = stmt.query_map([], user_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn set_disabled(&self, name: &str, disabled: bool) -> Result<User, StoreError> {
+        self.with(|conn| {
+            let mut user = Self::require_user(conn, name)?;
+            conn.execute("UPDATE users SET disabled = ?2 WHERE id = ?1", params![user.id.as_str(), disabled])?;
+            user.disabled = disabled;
+            Ok(user)
+        })
+    }
+
+    fn set_password(&self, name: &str, password: &str) -> Result<(), StoreError> {
+        let hash = hash_password(password)?;
+        self.with(|conn| {
+            let user = Self::require_user(conn, name)?;
+            conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user.id.as_str(), hash])?;
+            Ok(())
+        })
+    }
+
+    fn verify_password(&self, name: &str, password: &str) -> Result<Option<User>, StoreError> {
+        let found: Option<(User, Option<String>)> = self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE name = ?1"),
+                    [name],
+                    |r| Ok((user_from_row(r)?, r.get::<_, Option<String>>(5)?)),
+                )
+                .optional()?)
+        })?;
+        // Hash even when there is no such user, so that timing does not tell names apart.
+        let stored = found.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let parsed = PasswordHash::new(&stored).map_err(StoreError::corrupt)?;
+        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        Ok(match found {
+            Some((user, Some(_))) if ok && !user.disabled => Some(user),
+            _ => None,
+        })
+    }
+
+    fn create_token(
+        &self,
+        name: &str,
+        kind: TokenKind,
+        label: &str,
+        ttl_ms: Option<i64>,
+    ) -> Result<(TokenInfo, String), StoreError> {
+        self.with(|conn| {
+            let user = Self::require_user(conn, name)?;
+            if user.disabled {
+                return Err(StoreError::Conflict(format!(
+                    "user {name:?} is disabled; enable them before issuing tokens"
+                )));
+            }
+            let secret = new_token();
+            let now = now_ms();
+            let info = TokenInfo {
+                id: random_hex(6),
+                user: user.name.clone(),
+                kind,
+                label: label.to_owned(),
+                created_at: now,
+                expires_at: ttl_ms.map(|t| now.saturating_add(t)),
+                revoked_at: None,
+            };
+            conn.execute(
+                "INSERT INTO tokens (id, user_id, hash, kind, label, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    info.id,
+                    user.id.as_str(),
+                    hash_token(&secret),
+                    kind.as_str(),
+                    info.label,
+                    info.created_at,
+                    info.expires_at
+                ],
+            )?;
+            Ok((info, secret))
+        })
+    }
+
+    fn list_tokens(&self, name: &str) -> Result<Vec<TokenInfo>, StoreError> {
+        self.with(|conn| {
+            let user = Self::require_user(conn, name)?;
+            let mut stmt = conn.prepare(
+                "SELECT t.id, u.name, t.kind, t.label, t.created_at, t.expires_at, t.revoked_at
+                 FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = ?1 ORDER BY t.created_at",
+            )?;
+            let rows = stmt.query_map([user.id.as_str()], token_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn revoke_token(&self, id_or_token: &str) -> Result<bool, StoreError> {
+        let hash = hash_token(id_or_token);
+        self.with(|conn| {
+            let n = conn.execute(
+                "UPDATE tokens SET revoked_at = ?3 WHERE (id = ?1 OR hash = ?2) AND revoked_at IS NULL",
+                params![id_or_token, hash, now_ms()],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError> {
+        if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
+            return Ok(None);
+        }
+        let hash = hash_token(token);
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT u.id, u.name, u.is_admin, u.disabled, u.created_at, t.id
+                     FROM tokens t JOIN users u ON u.id = t.user_id
+                     WHERE t.hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0
+                       AND (t.expires_at IS NULL OR t.expires_at > ?2)",
+                    params![hash, now_ms()],
+                    |r| Ok(Principal { user: user_from_row(r)?, token_id: r.get(5)? }),
+                )
+                .optional()?)
+        })
+    }
+
+    fn valid_token_ids(&self) -> Result<HashSet<String>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT t.id FROM tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.revoked_at IS NULL AND u.disabled = 0
+                   AND (t.expires_at IS NULL OR t.expires_at > ?1)",
+            )?;
+            let rows = stmt.query_map([now_ms()], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<HashSet<_>, _>>()?)
+        })
+    }
+
+    fn change_marker(&self) -> Result<u64, StoreError> {
+        self.with(|conn| {
+            let v: i64 = conn.pragma_query_value(None, "data_version", |r| r.get(0))?;
+            Ok(v as u64)
+        })
+    }
+}
+
+/// An argon2id hash of a random string, verified against when a user does not exist.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$SUW2fGNgzfTCfdsgr8ZKL6ZB2ZkIVZpWZGnz1+8eDgE";
+
+const MIGRATIONS: &[Migration] = &[v1];
+
+fn v1(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "CREATE TABLE users (
+             id TEXT PRIMARY KEY,
+             name TEXT NOT NULL UNIQUE,
+             password_hash TEXT,
+             is_admin INTEGER NOT NULL DEFAULT 0,
+             disabled INTEGER NOT NULL DEFAULT 0,
+             created_at INTEGER NOT NULL
+         );
+         CREATE TABLE tokens (
+             id TEXT PRIMARY KEY,
+             user_id TEXT NOT NULL REFERENCES users(id),
+             hash TEXT NOT NULL UNIQUE,
+             kind TEXT NOT NULL,
+             label TEXT NOT NULL DEFAULT '',
+             created_at INTEGER NOT NULL,
+             expires_at INTEGER,
+             revoked_at INTEGER
+         );
+         CREATE INDEX tokens_by_user ON tokens(user_id);",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> (tempfile::TempDir, SqliteDirectory) {
+        let t = tempfile::tempdir().unwrap();
+        let d = SqliteDirectory::open(&t.path().join("arranger.db")).unwrap();
+        (t, d)
+    }
+
+    #[test]
+    fn dummy_hash_parses() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn users_passwords_and_tokens() {
+        let (_t, d) = dir();
+        let alice = d.add_user("alice", true, Some("correct horse")).unwrap();
+        assert!(matches!(d.add_user("alice", false, None), Err(StoreError::Conflict(_))));
+        assert!(matches!(d.add_user("Bob!", false, None), Err(StoreError::Invalid(_))));
+        assert!(matches!(d.add_user("bob", false, Some("short")), Err(StoreError::Invalid(_))));
+        assert_eq!(d.verify_password("alice", "correct horse").unwrap(), Some(alice.clone()));
+        assert_eq!(d.verify_password("alice", "wrong horse!").unwrap(), None);
+        assert_eq!(d.verify_password("nobody", "correct horse").unwrap(), None);
+
+        let (info, secret) = d.create_token("alice", TokenKind::Api, "laptop", None).unwrap();
+        assert!(secret.starts_with("arr_") && secret.len() == 4 + 64);
+        let p = d.authenticate(&secret).unwrap().unwrap();
+        assert_eq!(p.user.id, alice.id);
+        assert_eq!(p.token_id, info.id);
+        assert!(d.valid_token_ids().unwrap().contains(&info.id));
+        assert_eq!(d.authenticate("arr_00").unwrap(), None);
+
+        // Disabling refuses the token and the password; enabling restores them.
+        d.set_disabled("alice", true).unwrap();
+        assert_eq!(d.authenticate(&secret).unwrap(), None);
+        assert_eq!(d.verify_password("alice", "correct horse").unwrap(), None);
+        assert!(!d.valid_token_ids().unwrap().contains(&info.id));
+        d.set_disabled("alice", false).unwrap();
+        assert!(d.authenticate(&secret).unwrap().is_some());
+
+        // Revoking by id or by the token itself.
+        assert!(d.revoke_token(&info.id).unwrap());
+        assert!(!d.revoke_token(&info.id).unwrap());
+        assert_eq!(d.authenticate(&secret).unwrap(), None);
+        let (_, s2) = d.create_token("alice", TokenKind::Login, "", Some(60_000)).unwrap();
+        assert!(d.revoke_token(&s2).unwrap());
+        assert_eq!(d.authenticate(&s2).unwrap(), None);
+
+        // Expired tokens are refused.
+        let (_, s3) = d.create_token("alice", TokenKind::Login, "", Some(-1)).unwrap();
+        assert_eq!(d.authenticate(&s3).unwrap(), None);
+        assert_eq!(d.list_tokens("alice").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn change_marker_sees_other_connections() {
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("arranger.db");
+        let server = SqliteDirectory::open(&path).unwrap();
+        let cli = SqliteDirectory::open(&path).unwrap();
+        let before = server.change_marker().unwrap();
+        cli.add_user("carol", false, None).unwrap();
+        assert_ne!(server.change_marker().unwrap(), before);
+    }
+}

@@ -1,0 +1,993 @@
+//! One user's `state.db`.
+
+use crate::db::{self, Migration};
+use crate::{EventBus, StoreError, new_id, now_ms};
+use arranger_domain::{
+    AgentId, Author, BlackboardCommand, ContextRef, Difficulty, Event, EventKind, Message, MessageId,
+    Priority, Session, SessionId, StateScope, Task, TaskId, TaskStatus, TaskTransition,
+    UserCommand, parse_blackboard_text,
+};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Longest Blackboard message accepted, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Longest session or task title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest `state.*` key, in bytes.
+pub const MAX_STATE_KEY_BYTES: usize = 256;
+/// Largest `state.*` value, serialized, in bytes.
+pub const MAX_STATE_VALUE_BYTES: usize = 1024 * 1024;
+
+/// The fields of a new task.
+#[derive(Clone, Debug)]
+pub struct NewTask {
+    /// Session; the default session when `None`.
+    pub session: Option<SessionId>,
+    /// Title (required, at most [`MAX_TITLE_CHARS`]).
+    pub title: String,
+    /// Description, possibly empty.
+    pub description: String,
+    /// Priority; normal when `None`.
+    pub priority: Option<Priority>,
+    /// Difficulty; unknown when `None`.
+    pub difficulty: Option<Difficulty>,
+    /// Context references.
+    pub context_refs: Vec<ContextRef>,
+}
+
+/// What posting to the Blackboard produced.
+#[derive(Clone, Debug)]
+pub struct PostOutcome {
+    /// The stored message.
+    pub message: Message,
+    /// The task a `/task` message created.
+    pub task: Option<Task>,
+}
+
+/// One user's state database. Cheap to clone; the SQLite handle is opened on first use
+/// and closed again by [`UserStore::close_if_idle`].
+#[derive(Clone)]
+pub struct UserStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    conn: Mutex<Option<Connection>>,
+    last_used: AtomicI64,
+    /// The highest committed sequence number, once known (0 = not loaded yet).
+    last_seq: AtomicU64,
+    bus: Arc<dyn EventBus>,
+}
+
+/// Collects the events of one transaction; they get their sequence numbers on insert.
+struct Events<'a> {
+    tx: &'a Transaction<'a>,
+    out: Vec<Event>,
+}
+
+impl Events<'_> {
+    fn record(&mut self, kind: EventKind) -> Result<u64, StoreError> {
+        let at = now_ms();
+        let data = serde_json::to_string(&kind).map_err(StoreError::corrupt)?;
+        self.tx.execute(
+            "INSERT INTO events (at, kind, data) VALUES (?1, ?2, ?3)",
+            params![at, kind.name(), data],
+        )?;
+        let seq = u64::try_from(self.tx.last_insert_rowid()).map_err(StoreError::corrupt)?;
+        self.out.push(Event { seq, at, kind });
+        Ok(seq)
+    }
+}
+
+impl UserStore {
+    /// A store for the database at `path`, publishing on `bus`. Opens nothing yet.
+    pub fn new(path: impl Into<PathBuf>, bus: Arc<dyn EventBus>) -> Self {
+        UserStore {
+            inner: Arc::new(Inner {
+                path: path.into(),
+                conn: Mutex::new(None),
+                last_used: AtomicI64::new(now_ms()),
+                last_seq: AtomicU64::new(0),
+                bus,
+            }),
+        }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Subscribes to events committed from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Event>> {
+        self.inner.bus.subscribe()
+    }
+
+    /// Whether the SQLite handle is open right now.
+    pub fn is_open(&self) -> bool {
+        self.inner.conn.lock().map(|c| c.is_some()).unwrap_or(false)
+    }
+
+    /// Closes the SQLite handle if it has not been used for `idle`. Returns whether it
+    /// closed one. Never waits for a running operation.
+    pub fn close_if_idle(&self, idle: Duration) -> bool {
+        let last = self.inner.last_used.load(Ordering::Relaxed);
+        if now_ms().saturating_sub(last) < idle.as_millis() as i64 {
+            return false;
+        }
+        match self.inner.conn.try_lock() {
+            Ok(mut guard) => guard.take().is_some(),
+            Err(_) => false,
+        }
+    }
+
+    /// Runs `f` with the open connection on the blocking pool.
+    async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection, &Inner) -> Result<R, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = inner
+                .conn
+                .lock()
+                .map_err(|_| StoreError::Worker("a previous operation panicked".into()))?;
+            if guard.is_none() {
+                *guard = Some(db::open(&inner.path, MIGRATIONS)?);
+            }
+            inner.last_used.store(now_ms(), Ordering::Relaxed);
+            let conn = guard
+                .as_mut()
+                .ok_or_else(|| StoreError::Worker("database handle vanished".into()))?;
+            f(conn, &inner)
+        })
+        .await
+        .map_err(|e| StoreError::Worker(e.to_string()))?
+    }
+
+    /// Runs `f` in one transaction; commits; then publishes the events it recorded, in
+    /// order, while still holding the handle so that publication order is `seq` order.
+    async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Events<'_>) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.call(move |conn, inner| {
+            let tx = conn.transaction()?;
+            let (result, events) = {
+                let mut ev = Events { tx: &tx, out: Vec::new() };
+                let r = f(&mut ev)?;
+                (r, ev.out)
+            };
+            tx.commit()?;
+            for e in events {
+                inner.last_seq.fetch_max(e.seq, Ordering::Relaxed);
+                inner.bus.publish(Arc::new(e));
+            }
+            Ok(result)
+        })
+        .await
+    }
+
+    /// The sequence number of the newest event (0 when there is none).
+    pub async fn last_seq(&self) -> Result<u64, StoreError> {
+        let cached = self.inner.last_seq.load(Ordering::Relaxed);
+        if cached > 0 {
+            return Ok(cached);
+        }
+        self.call(|conn, inner| {
+            let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| {
+                r.get(0)
+            })?;
+            let seq = seq as u64;
+            inner.last_seq.fetch_max(seq, Ordering::Relaxed);
+            Ok(seq)
+        })
+        .await
+    }
+
+    /// Events with `seq > since`, oldest first, at most `limit`.
+    pub async fn events_after(&self, since: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        self.call(move |conn, _| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, at, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![since as i64, limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, at, data) = row?;
+                let kind: EventKind = serde_json::from_str(&data).map_err(StoreError::corrupt)?;
+                out.push(Event { seq: seq as u64, at, kind });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    // ----- sessions -----------------------------------------------------------------
+
+    /// Creates a session.
+    pub async fn create_session(&self, title: String) -> Result<Session, StoreError> {
+        let title = check_title(&title, "session title")?;
+        self.write(move |ev| {
+            let now = now_ms();
+            let session = Session {
+                id: SessionId::new(new_id()),
+                title,
+                archived: false,
+                created_at: now,
+                updated_at: now,
+            };
+            insert_session(ev, &session)?;
+            Ok(session)
+        })
+        .await
+    }
+
+    /// Lists sessions, most recently updated first.
+    pub async fn list_sessions(&self, include_archived: bool) -> Result<Vec<Session>, StoreError> {
+        self.call(move |conn, _| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, title, archived, created_at, updated_at FROM sessions
+                 WHERE ?1 OR archived = 0 ORDER BY updated_at DESC, id",
+            )?;
+            let rows = stmt.query_map([include_archived], session_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// One session.
+    pub async fn get_session(&self, id: SessionId) -> Result<Session, StoreError> {
+        self.call(move |conn, _| load_session(conn, &id)).await
+    }
+
+    /// Renames a session.
+    pub async fn rename_session(&self, id: SessionId, title: String) -> Result<Session, StoreError> {
+        let title = check_title(&title, "session title")?;
+        self.write(move |ev| {
+            let mut s = load_session(ev.tx, &id)?;
+            s.title = title;
+            s.updated_at = now_ms();
+            ev.tx.execute(
+                "UPDATE sessions SET title = ?2, updated_at = ?3 WHERE id = ?1",
+                params![s.id.as_str(), s.title, s.updated_at],
+            )?;
+            ev.record(EventKind::SessionUpdated { session: s.clone() })?;
+            Ok(s)
+        })
+        .await
+    }
+
+    /// Archives or unarchives a session. The default session cannot be archived.
+    pub async fn set_archived(&self, id: SessionId, archived: bool) -> Result<Session, StoreError> {
+        if archived && id.as_str() == SessionId::DEFAULT {
+            return Err(StoreError::Conflict(
+                "the default session cannot be archived; create another session instead".into(),
+            ));
+        }
+        self.write(move |ev| {
+            let mut s = load_session(ev.tx, &id)?;
+            if s.archived == archived {
+                return Ok(s);
+            }
+            s.archived = archived;
+            s.updated_at = now_ms();
+            ev.tx.execute(
+                "UPDATE sessions SET archived = ?2, updated_at = ?3 WHERE id = ?1",
+                params![s.id.as_str(), s.archived, s.updated_at],
+            )?;
+            ev.record(EventKind::SessionUpdated { session: s.clone() })?;
+            Ok(s)
+        })
+        .await
+    }
+
+    // ----- Blackboard ---------------------------------------------------------------
+
+    /// Posts a message. A user's `/task <title>` also creates a task in the same
+    /// transaction, and a system broadcast announcing it.
+    pub async fn post_message(
+        &self,
+        session: Option<SessionId>,
+        author: Author,
+        text: String,
+    ) -> Result<PostOutcome, StoreError> {
+        if text.trim().is_empty() {
+            return Err(StoreError::Invalid("a message needs some text".into()));
+        }
+        if text.len() > MAX_MESSAGE_BYTES {
+            return Err(StoreError::Invalid(format!(
+                "a message may be at most {MAX_MESSAGE_BYTES} bytes; this one is {}",
+                text.len()
+            )));
+        }
+        let task_title = match (&author, parse_blackboard_text(&text)) {
+            (Author::User, Ok(BlackboardCommand::CreateTask { title })) => {
+                Some(check_title(title, "task title")?)
+            }
+            (Author::User, Err(why)) => return Err(StoreError::Invalid(why.into())),
+            _ => None,
+        };
+        let session = session.unwrap_or_else(SessionId::default_session);
+        self.write(move |ev| {
+            let s = open_session(ev.tx, &session)?;
+            let task = match task_title {
+                Some(title) => Some(insert_task(
+                    ev,
+                    NewTask {
+                        session: Some(s.id.clone()),
+                        title,
+                        description: String::new(),
+                        priority: None,
+                        difficulty: None,
+                        context_refs: Vec::new(),
+                    },
+                )?),
+                None => None,
+            };
+            let task_id = task.as_ref().map(|t| t.id.clone());
+            let message = insert_message(ev, &s.id, author, text, task_id)?;
+            if let Some(task) = &task {
+                announce_task(ev, task)?;
+            }
+            touch_session(ev.tx, &s.id)?;
+            Ok(PostOutcome { message, task })
+        })
+        .await
+    }
+
+    /// Messages of a session, newest last: at most `limit` messages older than `before`
+    /// (or the newest ones), and whether older ones remain.
+    pub async fn history(
+        &self,
+        session: Option<SessionId>,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<(Vec<Message>, bool), StoreError> {
+        let session = session.unwrap_or_else(SessionId::default_session);
+        self.call(move |conn, _| {
+            let s = load_session(conn, &session)?;
+            let before_row: i64 = match &before {
+                Some(id) => conn
+                    .query_row(
+                        "SELECT n FROM messages WHERE id = ?1 AND session_id = ?2",
+                        params![id.as_str(), s.id.as_str()],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound { what: "message", id: id.to_string() })?,
+                None => i64::MAX,
+            };
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, session_id, author_kind, author_name, text, task_id, created_at
+                 FROM messages WHERE session_id = ?1 AND n < ?2 ORDER BY n DESC LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(
+                params![s.id.as_str(), before_row, (limit + 1) as i64],
+                message_from_row,
+            )?;
+            let mut msgs = rows.collect::<Result<Vec<_>, _>>()?;
+            let has_more = msgs.len() > limit;
+            msgs.truncate(limit);
+            msgs.reverse();
+            Ok((msgs, has_more))
+        })
+        .await
+    }
+
+    // ----- tasks --------------------------------------------------------------------
+
+    /// Creates a task (Pending).
+    pub async fn create_task(&self, new: NewTask) -> Result<Task, StoreError> {
+        let title = check_title(&new.title, "task title")?;
+        let new = NewTask { title, ..new };
+        self.write(move |ev| {
+            let session = new.session.clone().unwrap_or_else(SessionId::default_session);
+            let s = open_session(ev.tx, &session)?;
+            let task = insert_task(ev, NewTask { session: Some(s.id.clone()), ..new })?;
+            announce_task(ev, &task)?;
+            touch_session(ev.tx, &s.id)?;
+            Ok(task)
+        })
+        .await
+    }
+
+    /// Tasks, newest first, optionally of one session and/or in one state.
+    pub async fn list_tasks(
+        &self,
+        session: Option<SessionId>,
+        status: Option<TaskStatus>,
+    ) -> Result<Vec<Task>, StoreError> {
+        self.call(move |conn, _| {
+            if let Some(s) = &session {
+                load_session(conn, s)?;
+            }
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM tasks
+                 WHERE (?1 IS NULL OR session_id = ?1) AND (?2 IS NULL OR status = ?2)
+                 ORDER BY rowid DESC"
+            ))?;
+            let rows = stmt.query_map(
+                params![session.as_ref().map(|s| s.as_str()), status.map(|s| s.as_str())],
+                task_from_row,
+            )?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+    }
+
+    /// A task and its state history, oldest first.
+    pub async fn get_task(&self, id: TaskId) -> Result<(Task, Vec<TaskTransition>), StoreError> {
+        self.call(move |conn, _| {
+            let task = load_task(conn, &id)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, from_status, to_status, reason, at FROM task_transitions
+                 WHERE task_id = ?1 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([id.as_str()], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })?;
+            let mut history = Vec::new();
+            for row in rows {
+                let (seq, from, to, reason, at) = row?;
+                history.push(TaskTransition {
+                    seq: seq as u64,
+                    from: parse_status(&from)?,
+                    to: parse_status(&to)?,
+                    reason,
+                    at,
+                });
+            }
+            Ok((task, history))
+        })
+        .await
+    }
+
+    /// Moves a task to `to`, if the state machine allows it; records a `task_updated`
+    /// event with the transition.
+    pub async fn transition_task(
+        &self,
+        id: TaskId,
+        to: TaskStatus,
+        reason: Option<String>,
+    ) -> Result<Task, StoreError> {
+        self.write(move |ev| transition(ev, &id, to, reason)).await
+    }
+
+    /// After a crash, moves every task left Active or Finalizing to Reassigning, so that
+    /// nothing dangles. Returns the tasks it moved.
+    pub async fn recover_after_crash(&self) -> Result<Vec<Task>, StoreError> {
+        self.write(|ev| {
+            let ids: Vec<(TaskId, TaskStatus)> = {
+                let mut stmt =
+                    ev.tx.prepare("SELECT id, status FROM tasks WHERE status IN ('active', 'finalizing')")?;
+                let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+                let mut v = Vec::new();
+                for row in rows {
+                    let (id, status) = row?;
+                    v.push((TaskId::new(id), parse_status(&status)?));
+                }
+                v
+            };
+            let mut moved = Vec::new();
+            for (id, status) in ids {
+                if let Some(to) = status.after_crash() {
+                    moved.push(transition(
+                        ev,
+                        &id,
+                        to,
+                        Some(format!("the server stopped while the task was {status}")),
+                    )?);
+                }
+            }
+            Ok(moved)
+        })
+        .await
+    }
+
+    // ----- key-value state ------------------------------------------------------------
+
+    /// The value stored under `key`, if any.
+    pub async fn state_get(
+        &self,
+        scope: StateScope,
+        key: String,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        check_state_key(&key)?;
+        self.call(move |conn, _| {
+            let raw: Option<String> = conn
+                .query_row(
+                    "SELECT value FROM kv WHERE scope = ?1 AND key = ?2",
+                    params![scope.as_str(), key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            raw.map(|s| serde_json::from_str(&s).map_err(StoreError::corrupt)).transpose()
+        })
+        .await
+    }
+
+    /// Stores `value` under `key`.
+    pub async fn state_set(
+        &self,
+        scope: StateScope,
+        key: String,
+        value: serde_json::Value,
+    ) -> Result<u64, StoreError> {
+        check_state_key(&key)?;
+        let raw = serde_json::to_string(&value).map_err(StoreError::corrupt)?;
+        if raw.len() > MAX_STATE_VALUE_BYTES {
+            return Err(StoreError::Invalid(format!(
+                "a state value may be at most {MAX_STATE_VALUE_BYTES} bytes as JSON; this one is {}",
+                raw.len()
+            )));
+        }
+        self.write(move |ev| {
+            ev.tx.execute(
+                "INSERT INTO kv (scope, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
+                params![scope.as_str(), key, raw],
+            )?;
+            ev.record(EventKind::StateChanged { scope, key, value: Some(value) })
+        })
+        .await
+    }
+
+    /// Deletes `key`; returns whether it existed.
+    pub async fn state_delete(&self, scope: StateScope, key: String) -> Result<bool, StoreError> {
+        check_state_key(&key)?;
+        self.write(move |ev| {
+            let n = ev.tx.execute(
+                "DELETE FROM kv WHERE scope = ?1 AND key = ?2",
+                params![scope.as_str(), key],
+            )?;
+            if n > 0 {
+                ev.record(EventKind::StateChanged { scope, key, value: None })?;
+            }
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    /// All keys of a scope, sorted.
+    pub async fn state_keys(&self, scope: StateScope) -> Result<Vec<String>, StoreError> {
+        self.call(move |conn, _| {
+            let mut stmt = conn.prepare_cached("SELECT key FROM kv WHERE scope = ?1 ORDER BY key")?;
+            let rows = stmt.query_map([scope.as_str()], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    // ----- user-defined commands -------------------------------------------------------
+
+    /// Registers (or replaces) a user-defined command.
+    pub async fn register_command(&self, command: UserCommand) -> Result<(), StoreError> {
+        arranger_domain::validate_command_id(&command.id).map_err(StoreError::Invalid)?;
+        let action = serde_json::to_string(&command.action).map_err(StoreError::corrupt)?;
+        self.write(move |ev| {
+            ev.tx.execute(
+                "INSERT INTO commands (id, title, action) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, action = excluded.action",
+                params![command.id, command.title, action],
+            )?;
+            ev.record(EventKind::CommandRegistered { command })?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Removes a user-defined command; returns whether it existed.
+    pub async fn unregister_command(&self, id: String) -> Result<bool, StoreError> {
+        self.write(move |ev| {
+            let n = ev.tx.execute("DELETE FROM commands WHERE id = ?1", [&id])?;
+            if n > 0 {
+                ev.record(EventKind::CommandUnregistered { id })?;
+            }
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    /// The user's commands, sorted by id.
+    pub async fn list_commands(&self) -> Result<Vec<UserCommand>, StoreError> {
+        self.call(|conn, _| {
+            let mut stmt = conn.prepare_cached("SELECT id, title, action FROM commands ORDER BY id")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, title, action) = row?;
+                let action = serde_json::from_str(&action).map_err(StoreError::corrupt)?;
+                out.push(UserCommand { id, title, action });
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+// ----- helpers running inside a transaction or on a connection ---------------------------
+
+fn check_title(title: &str, what: &str) -> Result<String, StoreError> {
+    let t = title.trim();
+    if t.is_empty() {
+        return Err(StoreError::Invalid(format!("the {what} must not be empty")));
+    }
+    if t.chars().count() > MAX_TITLE_CHARS {
+        return Err(StoreError::Invalid(format!(
+            "the {what} may be at most {MAX_TITLE_CHARS} characters"
+        )));
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err(StoreError::Invalid(format!("the {what} must be a single line without control characters")));
+    }
+    Ok(t.to_owned())
+}
+
+fn check_state_key(key: &str) -> Result<(), StoreError> {
+    if key.is_empty() || key.len() > MAX_STATE_KEY_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "a state key must be 1 to {MAX_STATE_KEY_BYTES} bytes long"
+        )));
+    }
+    Ok(())
+}
+
+fn parse_status(s: &str) -> Result<TaskStatus, StoreError> {
+    TaskStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown task status {s:?}")))
+}
+
+fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: SessionId::new(r.get::<_, String>(0)?),
+        title: r.get(1)?,
+        archived: r.get(2)?,
+        created_at: r.get(3)?,
+        updated_at: r.get(4)?,
+    })
+}
+
+fn load_session(conn: &Connection, id: &SessionId) -> Result<Session, StoreError> {
+    conn.query_row(
+        "SELECT id, title, archived, created_at, updated_at FROM sessions WHERE id = ?1",
+        [id.as_str()],
+        session_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound { what: "session", id: id.to_string() })
+}
+
+/// A session that accepts new messages and tasks.
+fn open_session(conn: &Connection, id: &SessionId) -> Result<Session, StoreError> {
+    let s = load_session(conn, id)?;
+    if s.archived {
+        return Err(StoreError::Conflict(format!(
+            "session {:?} is archived; unarchive it before posting to it",
+            s.id.as_str()
+        )));
+    }
+    Ok(s)
+}
+
+fn touch_session(conn: &Connection, id: &SessionId) -> Result<(), StoreError> {
+    conn.execute("UPDATE sessions SET updated_at = ?2 WHERE id = ?1", params![id.as_str(), now_ms()])?;
+    Ok(())
+}
+
+fn insert_session(ev: &mut Events<'_>, s: &Session) -> Result<(), StoreError> {
+    ev.tx.execute(
+        "INSERT INTO sessions (id, title, archived, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![s.id.as_str(), s.title, s.archived, s.created_at, s.updated_at],
+    )?;
+    ev.record(EventKind::SessionCreated { session: s.clone() })?;
+    Ok(())
+}
+
+/// The system broadcast that tells the Blackboard a task exists.
+fn announce_task(ev: &mut Events<'_>, task: &Task) -> Result<Message, StoreError> {
+    insert_message(
+        ev,
+        &task.session_id,
+        Author::System,
+        format!("Task created: **{}**", task.title),
+        Some(task.id.clone()),
+    )
+}
+
+fn author_parts(a: &Author) -> (&'static str, Option<&str>) {
+    match a {
+        Author::User => ("user", None),
+        Author::Agent { name } => ("agent", Some(name.as_str())),
+        Author::System => ("system", None),
+    }
+}
+
+fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    let kind: String = r.get(2)?;
+    let name: Option<String> = r.get(3)?;
+    let author = match (kind.as_str(), name) {
+        ("agent", Some(name)) => Author::Agent { name },
+        ("system", _) => Author::System,
+        _ => Author::User,
+    };
+    Ok(Message {
+        id: MessageId::new(r.get::<_, String>(0)?),
+        session_id: SessionId::new(r.get::<_, String>(1)?),
+        author,
+        text: r.get(4)?,
+        task_id: r.get::<_, Option<String>>(5)?.map(TaskId::new),
+        created_at: r.get(6)?,
+    })
+}
+
+fn insert_message(
+    ev: &mut Events<'_>,
+    session: &SessionId,
+    author: Author,
+    text: String,
+    task_id: Option<TaskId>,
+) -> Result<Message, StoreError> {
+    let message = Message {
+        id: MessageId::new(new_id()),
+        session_id: session.clone(),
+        author,
+        text,
+        task_id,
+        created_at: now_ms(),
+    };
+    let (kind, name) = author_parts(&message.author);
+    ev.tx.execute(
+        "INSERT INTO messages (id, session_id, author_kind, author_name, text, task_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            message.id.as_str(),
+            message.session_id.as_str(),
+            kind,
+            name,
+            message.text,
+            message.task_id.as_ref().map(|t| t.as_str()),
+            message.created_at
+        ],
+    )?;
+    ev.record(EventKind::MessageAdded { message: message.clone() })?;
+    Ok(message)
+}
+
+const TASK_COLUMNS: &str = "id, session_id, title, description, status, status_reason, assignee,
+    manager_id, context_refs, priority, difficulty, created_at, updated_at";
+
+fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Task, StoreError>> {
+    let status: String = r.get(4)?;
+    let refs: String = r.get(8)?;
+    let priority: u8 = r.get(9)?;
+    let difficulty: u8 = r.get(10)?;
+    let build = || -> Result<Task, StoreError> {
+        Ok(Task {
+            id: TaskId::new(r.get::<_, String>(0)?),
+            session_id: SessionId::new(r.get::<_, String>(1)?),
+            title: r.get(2)?,
+            description: r.get(3)?,
+            status: parse_status(&status)?,
+            status_reason: r.get(5)?,
+            assignee: r.get::<_, Option<String>>(6)?.map(AgentId::new),
+            manager_id: r.get::<_, Option<String>>(7)?.map(AgentId::new),
+            context_refs: serde_json::from_str(&refs).map_err(StoreError::corrupt)?,
+            priority: Priority::try_from(priority).map_err(StoreError::Corrupt)?,
+            difficulty: Difficulty::try_from(difficulty).map_err(StoreError::Corrupt)?,
+            created_at: r.get(11)?,
+            updated_at: r.get(12)?,
+        })
+    };
+    Ok(build())
+}
+
+fn load_task(conn: &Connection, id: &TaskId) -> Result<Task, StoreError> {
+    conn.query_row(
+        &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"),
+        [id.as_str()],
+        task_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound { what: "task", id: id.to_string() })?
+}
+
+fn insert_task(ev: &mut Events<'_>, new: NewTask) -> Result<Task, StoreError> {
+    let now = now_ms();
+    let task = Task {
+        id: TaskId::new(new_id()),
+        session_id: new.session.unwrap_or_else(SessionId::default_session),
+        title: new.title,
+        description: new.description,
+        status: TaskStatus::Pending,
+        status_reason: None,
+        assignee: None,
+        manager_id: None,
+        context_refs: new.context_refs,
+        priority: new.priority.unwrap_or(Priority::NORMAL),
+        difficulty: new.difficulty.unwrap_or(Difficulty::UNKNOWN),
+        created_at: now,
+        updated_at: now,
+    };
+    let refs = serde_json::to_string(&task.context_refs).map_err(StoreError::corrupt)?;
+    ev.tx.execute(
+        "INSERT INTO tasks (id, session_id, title, description, status, context_refs, priority,
+                            difficulty, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            task.id.as_str(),
+            task.session_id.as_str(),
+            task.title,
+            task.description,
+            task.status.as_str(),
+            refs,
+            task.priority.get(),
+            task.difficulty.get(),
+            task.created_at,
+            task.updated_at
+        ],
+    )?;
+    ev.record(EventKind::TaskCreated { task: task.clone() })?;
+    Ok(task)
+}
+
+fn transition(
+    ev: &mut Events<'_>,
+    id: &TaskId,
+    to: TaskStatus,
+    reason: Option<String>,
+) -> Result<Task, StoreError> {
+    let mut task = load_task(ev.tx, id)?;
+    let from = task.status;
+    task.status = from.transition(to)?;
+    task.status_reason = reason.clone();
+    task.updated_at = now_ms();
+    ev.tx.execute(
+        "UPDATE tasks SET status = ?2, status_reason = ?3, updated_at = ?4 WHERE id = ?1",
+        params![task.id.as_str(), task.status.as_str(), task.status_reason, task.updated_at],
+    )?;
+    let seq = ev.record(EventKind::TaskUpdated { task: task.clone(), from: Some(from), reason: reason.clone() })?;
+    ev.tx.execute(
+        "INSERT INTO task_transitions (seq, task_id, from_status, to_status, reason, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![seq as i64, task.id.as_str(), from.as_str(), to.as_str(), reason, task.updated_at],
+    )?;
+    Ok(task)
+}
+
+// ----- schema -----------------------------------------------------------------------------
+
+const MIGRATIONS: &[Migration] = &[v1];
+
+fn v1(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "CREATE TABLE events (
+             seq INTEGER PRIMARY KEY,          -- per-user, gap-free: never deleted
+             at INTEGER NOT NULL,
+             kind TEXT NOT NULL,
+             data TEXT NOT NULL
+         );
+         CREATE TABLE sessions (
+             id TEXT PRIMARY KEY,
+             title TEXT NOT NULL,
+             archived INTEGER NOT NULL DEFAULT 0,
+             created_at INTEGER NOT NULL,
+             updated_at INTEGER NOT NULL
+         );
+         CREATE TABLE messages (
+             n INTEGER PRIMARY KEY,           -- creation order within the user
+             id TEXT NOT NULL UNIQUE,
+             session_id TEXT NOT NULL REFERENCES sessions(id),
+             author_kind TEXT NOT NULL,
+             author_name TEXT,
+             text TEXT NOT NULL,
+             task_id TEXT,
+             created_at INTEGER NOT NULL
+         );
+         CREATE INDEX messages_by_session ON messages(session_id, n);
+         CREATE TABLE agents (
+             id TEXT PRIMARY KEY,
+             name TEXT NOT NULL UNIQUE,
+             role TEXT NOT NULL,              -- manager | worker
+             capabilities TEXT NOT NULL DEFAULT '[]',
+             scenes TEXT NOT NULL DEFAULT '[]',
+             provider TEXT,
+             model TEXT,
+             enabled INTEGER NOT NULL DEFAULT 1,
+             successes INTEGER NOT NULL DEFAULT 0,
+             failures INTEGER NOT NULL DEFAULT 0,
+             created_at INTEGER NOT NULL
+         );
+         CREATE TABLE tasks (
+             id TEXT PRIMARY KEY,
+             session_id TEXT NOT NULL REFERENCES sessions(id),
+             title TEXT NOT NULL,
+             description TEXT NOT NULL DEFAULT '',
+             status TEXT NOT NULL,
+             status_reason TEXT,
+             assignee TEXT,
+             manager_id TEXT,
+             context_refs TEXT NOT NULL DEFAULT '[]',
+             priority INTEGER NOT NULL,
+             difficulty INTEGER NOT NULL,
+             created_at INTEGER NOT NULL,
+             updated_at INTEGER NOT NULL
+         );
+         CREATE INDEX tasks_by_session ON tasks(session_id);
+         CREATE INDEX tasks_by_status ON tasks(status);
+         CREATE TABLE task_transitions (
+             seq INTEGER PRIMARY KEY REFERENCES events(seq),
+             task_id TEXT NOT NULL REFERENCES tasks(id),
+             from_status TEXT NOT NULL,
+             to_status TEXT NOT NULL,
+             reason TEXT,
+             at INTEGER NOT NULL
+         );
+         CREATE INDEX transitions_by_task ON task_transitions(task_id, seq);
+         CREATE TABLE tool_runs (
+             id TEXT PRIMARY KEY,
+             task_id TEXT REFERENCES tasks(id),
+             agent_id TEXT,
+             command TEXT NOT NULL,
+             args TEXT NOT NULL DEFAULT '{}',
+             output TEXT NOT NULL DEFAULT '',
+             status TEXT NOT NULL,
+             risk_level TEXT NOT NULL,
+             decision TEXT,
+             decided_by TEXT,
+             created_at INTEGER NOT NULL,
+             finished_at INTEGER
+         );
+         CREATE INDEX tool_runs_by_task ON tool_runs(task_id);
+         CREATE TABLE assist_requests (
+             id TEXT PRIMARY KEY,
+             task_id TEXT NOT NULL REFERENCES tasks(id),
+             requester TEXT NOT NULL,
+             helper TEXT,
+             question TEXT NOT NULL,
+             status TEXT NOT NULL,
+             summary TEXT,
+             created_at INTEGER NOT NULL,
+             finished_at INTEGER
+         );
+         CREATE TABLE kv (
+             scope TEXT NOT NULL,
+             key TEXT NOT NULL,
+             value TEXT NOT NULL,
+             PRIMARY KEY (scope, key)
+         ) WITHOUT ROWID;
+         CREATE TABLE commands (
+             id TEXT PRIMARY KEY,
+             title TEXT NOT NULL,
+             action TEXT NOT NULL
+         );",
+    )?;
+    // Every user starts with a default session, recorded like any other change.
+    let now = now_ms();
+    let session = Session {
+        id: SessionId::default_session(),
+        title: "Main".into(),
+        archived: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut ev = Events { tx, out: Vec::new() };
+    insert_session(&mut ev, &session)?;
+    Ok(())
+}
