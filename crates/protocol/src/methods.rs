@@ -1,0 +1,615 @@
+//! Every JSON-RPC method: its name, parameters and result, as Rust types.
+//!
+//! Parameters reject unknown fields, so a misspelt field is an `invalid_params` error
+//! rather than a silent default.
+
+use arranger_domain::fs::{DirEntry, FileStat};
+use arranger_domain::{
+    CommandAction, Difficulty, Event, Message, MessageId, Priority, Session, SessionId,
+    StateScope, Task, TaskId, TaskStatus, TaskTransition,
+};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A JSON-RPC method: its wire name, documentation and types.
+pub trait RpcMethod {
+    /// The wire name, e.g. `fs.read`.
+    const NAME: &'static str;
+    /// One-paragraph description.
+    const DOC: &'static str;
+    /// Parameters (an object).
+    type Params: DeserializeOwned + JsonSchema;
+    /// Result.
+    type Result: Serialize + JsonSchema;
+}
+
+/// A method as listed in the schema document.
+pub struct MethodDoc {
+    /// Wire name.
+    pub name: &'static str,
+    /// Description.
+    pub doc: &'static str,
+    /// Schema of the parameters.
+    pub params: schemars::Schema,
+    /// Schema of the result.
+    pub result: schemars::Schema,
+}
+
+macro_rules! methods {
+    ($( $(#[doc = $doc:literal])+ $ty:ident = $name:literal ($params:ty) -> $result:ty; )*) => {
+        $(
+            $(#[doc = $doc])+
+            pub enum $ty {}
+            impl RpcMethod for $ty {
+                const NAME: &'static str = $name;
+                const DOC: &'static str = concat!($($doc, "\n"),+);
+                type Params = $params;
+                type Result = $result;
+            }
+        )*
+
+        /// The names of every method.
+        pub const NAMES: &[&str] = &[$($name),*];
+
+        /// Every method with its schemas (definitions go into `g`).
+        pub fn all(g: &mut schemars::SchemaGenerator) -> Vec<MethodDoc> {
+            vec![$(MethodDoc {
+                name: $name,
+                doc: <$ty as RpcMethod>::DOC,
+                params: g.subschema_for::<$params>(),
+                result: g.subschema_for::<$result>(),
+            }),*]
+        }
+    };
+}
+
+/// No parameters (an empty object, or absent).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// An empty result object.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+pub struct Empty {}
+
+// ----- server ---------------------------------------------------------------------------
+
+/// Result of `server.info`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ServerInfo {
+    /// Server version.
+    pub version: String,
+    /// `single_user` or `multi_user`.
+    pub mode: String,
+    /// The caller, as the server derived them from the credentials.
+    pub user: UserInfo,
+    /// Protocol methods this server answers.
+    pub methods: Vec<String>,
+}
+
+/// The caller.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct UserInfo {
+    /// User id.
+    pub id: String,
+    /// User name.
+    pub name: String,
+    /// Whether the user is an admin.
+    pub is_admin: bool,
+}
+
+// ----- fs -----------------------------------------------------------------------------
+
+/// How file content travels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// UTF-8 text. Reading a file that is not valid UTF-8 this way is an error.
+    #[default]
+    Utf8,
+    /// Standard base64, for binary content.
+    Base64,
+}
+
+/// Parameters of `fs.read`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FsReadParams {
+    /// Workspace-relative path, `/`-separated.
+    pub path: String,
+    /// `utf8` (default) or `base64`.
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// Result of `fs.read`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct FsReadResult {
+    /// The content in the requested encoding.
+    pub content: String,
+    /// The encoding of `content`.
+    pub encoding: Encoding,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Parameters of `fs.write`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FsWriteParams {
+    /// Workspace-relative path.
+    pub path: String,
+    /// The content, in `encoding`.
+    pub content: String,
+    /// `utf8` (default) or `base64`.
+    #[serde(default)]
+    pub encoding: Encoding,
+    /// Create missing parent directories (default false).
+    #[serde(default)]
+    pub create_parents: bool,
+    /// Replace an existing file (default true).
+    #[serde(default = "yes")]
+    pub overwrite: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Parameters of `fs.stat` and `fs.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FsPathParams {
+    /// Workspace-relative path; `""` (the default) is the workspace root.
+    #[serde(default)]
+    pub path: String,
+}
+
+/// Result of `fs.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct FsListResult {
+    /// Entries sorted by name.
+    pub entries: Vec<DirEntry>,
+}
+
+/// Parameters of `fs.mkdir` and `fs.delete`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FsRecursiveParams {
+    /// Workspace-relative path.
+    pub path: String,
+    /// mkdir: create parents; delete: remove a non-empty directory (default false).
+    #[serde(default)]
+    pub recursive: bool,
+}
+
+/// Parameters of `fs.rename`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FsRenameParams {
+    /// Existing workspace-relative path.
+    pub from: String,
+    /// New workspace-relative path.
+    pub to: String,
+    /// Replace an existing destination (default false).
+    #[serde(default)]
+    pub overwrite: bool,
+}
+
+// ----- state --------------------------------------------------------------------------
+
+fn global() -> StateScope {
+    StateScope::Global
+}
+
+/// Parameters naming a key.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateKeyParams {
+    /// `global` (default) or `workspace`.
+    #[serde(default = "global")]
+    pub scope: StateScope,
+    /// The key (1–256 bytes).
+    pub key: String,
+}
+
+/// Parameters of `state.set`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateSetParams {
+    /// `global` (default) or `workspace`.
+    #[serde(default = "global")]
+    pub scope: StateScope,
+    /// The key (1–256 bytes).
+    pub key: String,
+    /// Any JSON value (at most 1 MiB serialized).
+    pub value: Value,
+}
+
+/// Parameters of `state.keys`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateScopeParams {
+    /// `global` (default) or `workspace`.
+    #[serde(default = "global")]
+    pub scope: StateScope,
+}
+
+/// Result of `state.get`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct StateGetResult {
+    /// The value, or `null` when the key is not set.
+    pub value: Option<Value>,
+}
+
+/// Result of `state.set`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct StateSetResult {
+    /// The sequence number of the `state_changed` event that recorded it.
+    pub seq: u64,
+}
+
+/// Result of `state.delete` and `command.unregister`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct DeletedResult {
+    /// Whether something was there to delete.
+    pub deleted: bool,
+}
+
+/// Result of `state.keys`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct StateKeysResult {
+    /// Sorted keys.
+    pub keys: Vec<String>,
+}
+
+// ----- commands ---------------------------------------------------------------------------
+
+/// Parameters of `command.register`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandRegisterParams {
+    /// Id: ASCII letters, digits, `.`, `_`, `-`. Built-in ids (`arranger.*`) are reserved.
+    pub id: String,
+    /// Title for command palettes.
+    pub title: String,
+    /// What it does.
+    pub action: CommandAction,
+}
+
+/// Parameters naming a command.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandIdParams {
+    /// The command id.
+    pub id: String,
+}
+
+/// A command as listed.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CommandInfo {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Built-in (code) or user-defined.
+    pub builtin: bool,
+    /// The action of a user-defined command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<CommandAction>,
+}
+
+/// Result of `command.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CommandListResult {
+    /// Built-in commands first, then the user's, by id.
+    pub commands: Vec<CommandInfo>,
+}
+
+/// Parameters of `command.execute`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandExecuteParams {
+    /// The command id.
+    pub id: String,
+    /// Arguments; each command documents its own (an object).
+    #[serde(default)]
+    pub args: Value,
+}
+
+/// Result of `command.execute`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CommandExecuteResult {
+    /// What the command returned.
+    pub result: Value,
+}
+
+// ----- sessions ---------------------------------------------------------------------------
+
+/// Parameters of `session.create`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionCreateParams {
+    /// Title (1–200 characters).
+    pub title: String,
+}
+
+/// Parameters of `session.list`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionListParams {
+    /// Include archived sessions (default false).
+    #[serde(default)]
+    pub include_archived: bool,
+}
+
+/// Result of `session.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct SessionListResult {
+    /// Most recently active first.
+    pub sessions: Vec<Session>,
+}
+
+/// Parameters of `session.rename`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRenameParams {
+    /// The session.
+    pub id: SessionId,
+    /// New title.
+    pub title: String,
+}
+
+/// Parameters of `session.archive`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionArchiveParams {
+    /// The session (the default session cannot be archived).
+    pub id: SessionId,
+    /// `true` (default) archives, `false` unarchives.
+    #[serde(default = "yes")]
+    pub archived: bool,
+}
+
+// ----- Blackboard -------------------------------------------------------------------------
+
+/// Parameters of `blackboard.post`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlackboardPostParams {
+    /// The session; the default session when absent.
+    #[serde(default)]
+    pub session: Option<SessionId>,
+    /// Markdown text (at most 64 KiB). `/task <title>` creates a task.
+    pub text: String,
+}
+
+/// Result of `blackboard.post`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct BlackboardPostResult {
+    /// The stored message.
+    pub message: Message,
+    /// The task a `/task` message created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<Task>,
+}
+
+/// Parameters of `blackboard.history`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlackboardHistoryParams {
+    /// The session; the default session when absent.
+    #[serde(default)]
+    pub session: Option<SessionId>,
+    /// Only messages older than this one (for scrolling up).
+    #[serde(default)]
+    pub before: Option<MessageId>,
+    /// At most this many (default 50, at most 500).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Result of `blackboard.history`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct BlackboardHistoryResult {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    /// Whether older messages remain.
+    pub has_more: bool,
+}
+
+// ----- tasks --------------------------------------------------------------------------------
+
+/// Parameters of `task.create`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCreateParams {
+    /// The session; the default session when absent.
+    #[serde(default)]
+    pub session: Option<SessionId>,
+    /// Title (1–200 characters).
+    pub title: String,
+    /// Description (Markdown).
+    #[serde(default)]
+    pub description: String,
+    /// 1–5 (default 3).
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// 1–10 (default 5).
+    #[serde(default)]
+    pub difficulty: Option<Difficulty>,
+}
+
+/// Parameters of `task.list`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskListParams {
+    /// Only this session's tasks.
+    #[serde(default)]
+    pub session: Option<SessionId>,
+    /// Only tasks in this state.
+    #[serde(default)]
+    pub status: Option<TaskStatus>,
+}
+
+/// Result of `task.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct TaskListResult {
+    /// Newest first.
+    pub tasks: Vec<Task>,
+}
+
+/// Parameters naming a task.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskIdParams {
+    /// The task.
+    pub id: TaskId,
+}
+
+/// Result of `task.get`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct TaskGetResult {
+    /// The task.
+    pub task: Task,
+    /// Its state changes, oldest first.
+    pub history: Vec<TaskTransition>,
+}
+
+/// Parameters of `task.cancel`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCancelParams {
+    /// The task.
+    pub id: TaskId,
+    /// Why (recorded with the transition).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+// ----- events ---------------------------------------------------------------------------------
+
+/// Parameters of `events.subscribe`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventsSubscribeParams {
+    /// Replay every event with `seq > since` first (default 0: everything). A client that
+    /// reconnects passes the last `seq` it saw.
+    #[serde(default)]
+    pub since: u64,
+    /// Also deliver `fs.changed` notifications (default true).
+    #[serde(default = "yes")]
+    pub files: bool,
+}
+
+/// Result of `events.subscribe`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct EventsSubscribeResult {
+    /// The newest sequence number at the time of subscribing; replayed events run up to it.
+    pub last_seq: u64,
+}
+
+/// Parameters of `events.list` (reading the log without subscribing).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventsListParams {
+    /// Events with `seq > since`.
+    #[serde(default)]
+    pub since: u64,
+    /// At most this many (default 100, at most 1000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Result of `events.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct EventsListResult {
+    /// Oldest first.
+    pub events: Vec<Event>,
+}
+
+methods! {
+    /// Who the caller is and what this server offers.
+    ServerInfoMethod = "server.info" (NoParams) -> ServerInfo;
+    /// Reads a file of the caller's workspace (at most 16 MiB).
+    FsRead = "fs.read" (FsReadParams) -> FsReadResult;
+    /// Writes a file atomically (temporary file, then rename).
+    FsWrite = "fs.write" (FsWriteParams) -> FileStat;
+    /// Metadata of a path; a symbolic link is reported as such, not followed.
+    FsStat = "fs.stat" (FsPathParams) -> FileStat;
+    /// Lists a directory.
+    FsList = "fs.list" (FsPathParams) -> FsListResult;
+    /// Creates a directory.
+    FsMkdir = "fs.mkdir" (FsRecursiveParams) -> FileStat;
+    /// Deletes a file, a symbolic link (never its target) or a directory.
+    FsDelete = "fs.delete" (FsRecursiveParams) -> Empty;
+    /// Renames or moves a path within the workspace.
+    FsRename = "fs.rename" (FsRenameParams) -> FileStat;
+    /// Reads a key of the user's global or workspace state.
+    StateGet = "state.get" (StateKeyParams) -> StateGetResult;
+    /// Sets a key; emits `state_changed`.
+    StateSet = "state.set" (StateSetParams) -> StateSetResult;
+    /// Deletes a key; emits `state_changed` if it existed.
+    StateDelete = "state.delete" (StateKeyParams) -> DeletedResult;
+    /// Lists the keys of a scope.
+    StateKeys = "state.keys" (StateScopeParams) -> StateKeysResult;
+    /// Registers (or replaces) one of the user's own commands.
+    CommandRegister = "command.register" (CommandRegisterParams) -> Empty;
+    /// Removes one of the user's own commands.
+    CommandUnregister = "command.unregister" (CommandIdParams) -> DeletedResult;
+    /// Lists built-in and user-defined commands.
+    CommandList = "command.list" (NoParams) -> CommandListResult;
+    /// Executes a command.
+    CommandExecute = "command.execute" (CommandExecuteParams) -> CommandExecuteResult;
+    /// Creates a session.
+    SessionCreate = "session.create" (SessionCreateParams) -> Session;
+    /// Lists sessions.
+    SessionList = "session.list" (SessionListParams) -> SessionListResult;
+    /// Renames a session.
+    SessionRename = "session.rename" (SessionRenameParams) -> Session;
+    /// Archives or unarchives a session.
+    SessionArchive = "session.archive" (SessionArchiveParams) -> Session;
+    /// Posts to a session's Blackboard; `/task <title>` creates a task.
+    BlackboardPost = "blackboard.post" (BlackboardPostParams) -> BlackboardPostResult;
+    /// Reads a Blackboard's messages, newest page first, for scrolling up.
+    BlackboardHistory = "blackboard.history" (BlackboardHistoryParams) -> BlackboardHistoryResult;
+    /// Creates a task (Pending).
+    TaskCreate = "task.create" (TaskCreateParams) -> Task;
+    /// Lists tasks.
+    TaskList = "task.list" (TaskListParams) -> TaskListResult;
+    /// A task and its state history.
+    TaskGet = "task.get" (TaskIdParams) -> TaskGetResult;
+    /// Cancels a task: it becomes Failed with the reason.
+    TaskCancel = "task.cancel" (TaskCancelParams) -> Task;
+    /// Retries a Failed task: it becomes Pending again.
+    TaskRetry = "task.retry" (TaskIdParams) -> Task;
+    /// Streams the user's events on this connection: replay from `since`, then live.
+    EventsSubscribe = "events.subscribe" (EventsSubscribeParams) -> EventsSubscribeResult;
+    /// Stops this connection's event stream.
+    EventsUnsubscribe = "events.unsubscribe" (NoParams) -> Empty;
+    /// Reads events from the log without subscribing.
+    EventsList = "events.list" (EventsListParams) -> EventsListResult;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_dotted() {
+        let mut seen = std::collections::HashSet::new();
+        for n in NAMES {
+            assert!(seen.insert(*n), "duplicate method {n}");
+            assert!(n.contains('.'), "{n}");
+        }
+        assert_eq!(FsRead::NAME, "fs.read");
+    }
+
+    #[test]
+    fn params_reject_unknown_fields() {
+        let r: Result<FsReadParams, _> = serde_json::from_value(serde_json::json!({"path": "a", "pth": 1}));
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,42 @@
+//! Notifications the server sends without being asked.
+
+use arranger_domain::Event;
+use arranger_domain::fs::FileChange;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `event`: one committed change of the user's state, in sequence order. Sent after
+/// `events.subscribe`: first the missed events (replay), then live ones.
+pub const EVENT: &str = "event";
+/// `fs.changed`: files changed in the user's workspace (from the file watcher).
+pub const FS_CHANGED: &str = "fs.changed";
+
+/// Parameters of the `event` notification.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EventParams {
+    /// The event (`seq`, `at`, `type` and the type's fields).
+    pub event: Event,
+}
+
+/// Parameters of the `fs.changed` notification.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FsChangedParams {
+    /// The changes, coalesced over a short window.
+    pub changes: Vec<FileChange>,
+}
+
+/// Every notification: name, parameter schema and meaning.
+pub fn all(g: &mut schemars::SchemaGenerator) -> Vec<(&'static str, schemars::Schema, &'static str)> {
+    vec![
+        (
+            EVENT,
+            g.subschema_for::<EventParams>(),
+            "One committed change of the user's state. Replayed from `since`, then live, gap-free and in `seq` order.",
+        ),
+        (
+            FS_CHANGED,
+            g.subschema_for::<FsChangedParams>(),
+            "Files changed in the user's workspace, seen by the file watcher. Only the owning user's connections receive it.",
+        ),
+    ]
+}
