@@ -1,1 +1,416 @@
-fn main() {}
+//! `arranger`: the command line. A thin layer over the server and store crates.
+
+use anyhow::{Context, Result, bail};
+use arranger_server::{Limits, Mode, Server, ServerConfig};
+use arranger_store::{SqliteDirectory, TokenKind, UserDirectory};
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Arranger: a self-hosted AI coding-team server for many isolated users.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DataDir {
+    /// Where all data lives.
+    #[arg(long, default_value = "./.arranger", env = "ARRANGER_DATA_DIR")]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the server (single-user on the current directory unless --multi-user).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        data: DataDir,
+        /// The project folder served in single-user mode.
+        #[arg(long)]
+        workspace: Option<PathBuf>,
+        /// Many users, each with a workspace under <data-dir>/users/<id>/workspace
+        /// (also MULTI_USER=1).
+        #[arg(long)]
+        multi_user: bool,
+        /// A browser origin allowed besides the server's own (repeatable).
+        #[arg(long = "allowed-origin")]
+        allowed_origins: Vec<String>,
+        /// A host name the server answers to besides localhost and IP addresses (repeatable).
+        #[arg(long = "allowed-host")]
+        allowed_hosts: Vec<String>,
+        /// Requests per second per user.
+        #[arg(long, default_value_t = Limits::default().requests_per_second)]
+        rate_limit: u32,
+        /// Log format.
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: LogFormat,
+    },
+    /// Manages users (multi-user mode).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Manages API tokens (multi-user mode).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Prints the JSON Schema of the JSON-RPC protocol.
+    Schema,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Adds a user.
+    Add {
+        /// Login name (lowercase letters, digits, '-', '_', '.').
+        name: String,
+        /// Make the user an admin.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Lists users.
+    List,
+    /// Disables a user: their connections close and their tokens stop working at once.
+    Disable {
+        /// The user.
+        name: String,
+    },
+    /// Enables a disabled user.
+    Enable {
+        /// The user.
+        name: String,
+    },
+    /// Sets a user's password from standard input.
+    Passwd {
+        /// The user.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Creates an API token for a user and prints it (shown only once).
+    Create {
+        /// The user.
+        name: String,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Lists a user's tokens (ids, not secrets).
+    List {
+        /// The user.
+        name: String,
+    },
+    /// Revokes a token by id or by the token itself; connections using it close at once.
+    Revoke {
+        /// Token id (from `token list`) or the token.
+        id_or_token: String,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            listen,
+            data,
+            workspace,
+            multi_user,
+            allowed_origins,
+            allowed_hosts,
+            rate_limit,
+            log_format,
+        } => {
+            init_logging(log_format);
+            let multi_user = multi_user || env_flag("MULTI_USER");
+            let config = serve_config(
+                listen,
+                &data.data_dir,
+                workspace,
+                multi_user,
+                allowed_origins,
+                allowed_hosts,
+                rate_limit,
+            )?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .max_blocking_threads(64)
+                .build()?;
+            runtime.block_on(serve(config))
+        }
+        Command::User { action, data } => user(action, &directory(&data.data_dir)?),
+        Command::Token { action, data } => token(action, &directory(&data.data_dir)?),
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&arranger_protocol::schema::document())?
+            );
+            Ok(())
+        }
+    }
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.compact().init(),
+    }
+}
+
+fn serve_config(
+    listen: SocketAddr,
+    data_dir: &Path,
+    workspace: Option<PathBuf>,
+    multi_user: bool,
+    allowed_origins: Vec<String>,
+    allowed_hosts: Vec<String>,
+    rate_limit: u32,
+) -> Result<ServerConfig> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let data_dir = data_dir.canonicalize()?;
+    let mode = if multi_user {
+        if workspace.is_some() {
+            bail!(
+                "--workspace is for single-user mode; in multi-user mode each user's workspace is <data-dir>/users/<id>/workspace"
+            );
+        }
+        Mode::MultiUser
+    } else {
+        let ws = match workspace {
+            Some(w) => w,
+            None => std::env::current_dir()?,
+        };
+        let workspace = ws
+            .canonicalize()
+            .with_context(|| format!("the workspace {} does not exist", ws.display()))?;
+        Mode::SingleUser {
+            workspace,
+            token: single_user_token(&data_dir)?,
+        }
+    };
+    let limits = Limits {
+        requests_per_second: rate_limit,
+        request_burst: rate_limit.saturating_mul(2),
+        ..Limits::default()
+    };
+    Ok(ServerConfig {
+        listen,
+        data_dir,
+        mode,
+        allowed_origins,
+        allowed_hosts,
+        limits,
+    })
+}
+
+/// `ARRANGER_TOKEN`, else the token kept in `<data-dir>/token`, else a new one kept there (0600).
+fn single_user_token(data_dir: &Path) -> Result<String> {
+    if let Ok(t) = std::env::var("ARRANGER_TOKEN") {
+        if t.trim().len() < 16 {
+            bail!("ARRANGER_TOKEN must be at least 16 characters long");
+        }
+        return Ok(t.trim().to_owned());
+    }
+    let path = data_dir.join("token");
+    if let Ok(t) = std::fs::read_to_string(&path)
+        && !t.trim().is_empty()
+    {
+        return Ok(t.trim().to_owned());
+    }
+    let token = arranger_store::new_token();
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(token.as_bytes())?;
+    Ok(token)
+}
+
+async fn serve(config: ServerConfig) -> Result<()> {
+    let mode = config.mode.clone();
+    let server = Server::bind(config).await?;
+    let addr = server.local_addr()?;
+    match &mode {
+        Mode::SingleUser { workspace, token } => {
+            tracing::info!(workspace = %workspace.display(), "single-user mode");
+            println!(
+                "Arranger is serving {} at:\n    http://{addr}/?token={token}",
+                workspace.display()
+            );
+        }
+        Mode::MultiUser => {
+            tracing::info!("multi-user mode");
+            println!("Arranger (multi-user) is listening on http://{addr}/");
+        }
+    }
+    server.run(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+fn directory(data_dir: &Path) -> Result<SqliteDirectory> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    SqliteDirectory::open(&data_dir.join("arranger.db"))
+        .with_context(|| format!("cannot open the user directory in {}", data_dir.display()))
+}
+
+fn read_password() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_owned();
+    if pw.is_empty() {
+        bail!(
+            "no password on standard input; pipe it in, e.g. `echo \"$PW\" | arranger user add NAME --password-stdin`"
+        );
+    }
+    Ok(pw)
+}
+
+fn user(action: UserAction, dir: &SqliteDirectory) -> Result<()> {
+    match action {
+        UserAction::Add {
+            name,
+            admin,
+            password_stdin,
+        } => {
+            let pw = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let u = dir.add_user(&name, admin, pw.as_deref())?;
+            println!(
+                "added user {} (id {}){}",
+                u.name,
+                u.id,
+                if admin { ", admin" } else { "" }
+            );
+            if pw.is_none() {
+                println!(
+                    "no password set: create an API token with `arranger token create {}`",
+                    u.name
+                );
+            }
+        }
+        UserAction::List => {
+            for u in dir.list_users()? {
+                println!(
+                    "{}\t{}\t{}{}",
+                    u.name,
+                    u.id,
+                    if u.is_admin { "admin" } else { "member" },
+                    if u.disabled { "\tdisabled" } else { "" }
+                );
+            }
+        }
+        UserAction::Disable { name } => {
+            dir.set_disabled(&name, true)?;
+            println!("disabled {name}; their connections close within a second");
+        }
+        UserAction::Enable { name } => {
+            dir.set_disabled(&name, false)?;
+            println!("enabled {name}");
+        }
+        UserAction::Passwd { name } => {
+            dir.set_password(&name, &read_password()?)?;
+            println!("password of {name} changed");
+        }
+    }
+    Ok(())
+}
+
+fn token(action: TokenAction, dir: &SqliteDirectory) -> Result<()> {
+    match action {
+        TokenAction::Create { name, label } => {
+            let (info, secret) = dir.create_token(&name, TokenKind::Api, &label, None)?;
+            eprintln!(
+                "token {} for {} (shown once; revoke with `arranger token revoke {}`):",
+                info.id, info.user, info.id
+            );
+            println!("{secret}");
+        }
+        TokenAction::List { name } => {
+            for t in dir.list_tokens(&name)? {
+                println!(
+                    "{}\t{:?}\t{}\t{}",
+                    t.id,
+                    t.kind,
+                    if t.label.is_empty() { "-" } else { &t.label },
+                    if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+        }
+        TokenAction::Revoke { id_or_token } => {
+            if dir.revoke_token(&id_or_token)? {
+                println!("revoked; connections using it close within a second");
+            } else {
+                bail!(
+                    "no active token matches {id_or_token:?}; `arranger token list NAME` shows the ids"
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,8 +1,8 @@
 //! Typed events: every change to a user's state is one of these, numbered by a
 //! per-user, gap-free sequence (BRIEF B1).
 
-use crate::{Message, Session, Task, TaskStatus, Timestamp};
 use crate::command::UserCommand;
+use crate::{Message, Session, Task, TaskStatus, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -114,7 +114,7 @@ impl EventKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{SessionId, Session};
+    use crate::{Session, SessionId};
 
     #[test]
     fn wire_shape_is_flat_with_a_type_tag() {

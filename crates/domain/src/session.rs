@@ -67,14 +67,14 @@ pub enum BlackboardCommand<'a> {
 /// Parses a Blackboard text. `/task` with no title is an error the caller reports.
 pub fn parse_blackboard_text(text: &str) -> Result<BlackboardCommand<'_>, &'static str> {
     let trimmed = text.trim_start();
-    if let Some(rest) = trimmed.strip_prefix("/task") {
-        if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-            let title = rest.trim();
-            if title.is_empty() {
-                return Err("`/task` needs a title, for example `/task add input validation`");
-            }
-            return Ok(BlackboardCommand::CreateTask { title });
+    if let Some(rest) = trimmed.strip_prefix("/task")
+        && (rest.is_empty() || rest.starts_with(char::is_whitespace))
+    {
+        let title = rest.trim();
+        if title.is_empty() {
+            return Err("`/task` needs a title, for example `/task add input validation`");
         }
+        return Ok(BlackboardCommand::CreateTask { title });
     }
     Ok(BlackboardCommand::Chat)
 }
@@ -87,10 +87,18 @@ mod tests {
     fn task_command_is_recognised() {
         assert_eq!(
             parse_blackboard_text("  /task  write tests \n"),
-            Ok(BlackboardCommand::CreateTask { title: "write tests" })
+            Ok(BlackboardCommand::CreateTask {
+                title: "write tests"
+            })
         );
-        assert_eq!(parse_blackboard_text("/tasks are fun"), Ok(BlackboardCommand::Chat));
-        assert_eq!(parse_blackboard_text("hello /task x"), Ok(BlackboardCommand::Chat));
+        assert_eq!(
+            parse_blackboard_text("/tasks are fun"),
+            Ok(BlackboardCommand::Chat)
+        );
+        assert_eq!(
+            parse_blackboard_text("hello /task x"),
+            Ok(BlackboardCommand::Chat)
+        );
         assert!(parse_blackboard_text("/task   ").is_err());
         assert!(parse_blackboard_text("/task").is_err());
     }

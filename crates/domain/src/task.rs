@@ -77,7 +77,10 @@ impl TaskStatus {
         matches!(
             (self, to),
             (Pending, Active | Blocked | Failed)
-                | (Active, NeedsConfirm | Finalizing | Blocked | Reassigning | Failed)
+                | (
+                    Active,
+                    NeedsConfirm | Finalizing | Blocked | Reassigning | Failed
+                )
                 | (NeedsConfirm, Active | Reassigning | Failed)
                 | (Finalizing, Done | Active | Reassigning | Failed)
                 | (Blocked, Pending | Active | Reassigning | Failed)
@@ -288,9 +291,9 @@ pub struct TaskTransition {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use TaskStatus::*;
     use proptest::prelude::*;
     use std::collections::HashSet;
-    use TaskStatus::*;
 
     /// The table from BRIEF B5, written out independently of `can_become`.
     const ALLOWED: &[(TaskStatus, TaskStatus)] = &[

@@ -30,16 +30,52 @@ pub const UNAVAILABLE: i64 = -32008;
 /// Every code with its name and meaning, for the schema and the docs.
 pub const ALL: &[(i64, &str, &str)] = &[
     (PARSE_ERROR, "parse_error", "The frame is not valid JSON."),
-    (INVALID_REQUEST, "invalid_request", "The JSON is not a valid JSON-RPC 2.0 request."),
+    (
+        INVALID_REQUEST,
+        "invalid_request",
+        "The JSON is not a valid JSON-RPC 2.0 request.",
+    ),
     (METHOD_NOT_FOUND, "method_not_found", "No such method."),
-    (INVALID_PARAMS, "invalid_params", "The parameters do not match the method's schema or are not acceptable."),
+    (
+        INVALID_PARAMS,
+        "invalid_params",
+        "The parameters do not match the method's schema or are not acceptable.",
+    ),
     (INTERNAL_ERROR, "internal_error", "A fault in the server."),
-    (NOT_FOUND, "not_found", "The named thing does not exist for this user."),
-    (CONFLICT, "conflict", "The request conflicts with the current state."),
-    (PATH_OUTSIDE_WORKSPACE, "path_outside_workspace", "A path would resolve outside the user's workspace."),
-    (RATE_LIMITED, "rate_limited", "The user's request rate limit is exceeded; data.retry_after_ms says when to retry."),
-    (INVALID_TRANSITION, "invalid_transition", "The task state machine does not allow this change."),
+    (
+        NOT_FOUND,
+        "not_found",
+        "The named thing does not exist for this user.",
+    ),
+    (
+        CONFLICT,
+        "conflict",
+        "The request conflicts with the current state.",
+    ),
+    (
+        PATH_OUTSIDE_WORKSPACE,
+        "path_outside_workspace",
+        "A path would resolve outside the user's workspace.",
+    ),
+    (
+        RATE_LIMITED,
+        "rate_limited",
+        "The user's request rate limit is exceeded; data.retry_after_ms says when to retry.",
+    ),
+    (
+        INVALID_TRANSITION,
+        "invalid_transition",
+        "The task state machine does not allow this change.",
+    ),
     (TOO_LARGE, "too_large", "A payload is larger than allowed."),
-    (UNAUTHORIZED, "unauthorized", "The connection's credentials are no longer valid."),
-    (UNAVAILABLE, "unavailable", "The server is shutting down or overloaded; retry later."),
+    (
+        UNAUTHORIZED,
+        "unauthorized",
+        "The connection's credentials are no longer valid.",
+    ),
+    (
+        UNAVAILABLE,
+        "unavailable",
+        "The server is shutting down or overloaded; retry later.",
+    ),
 ];

@@ -46,7 +46,11 @@ pub struct ErrorObject {
 impl ErrorObject {
     /// An error with a code and message.
     pub fn new(code: i64, message: impl Into<String>) -> Self {
-        ErrorObject { code, message: message.into(), data: None }
+        ErrorObject {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
 
     /// Adds structured detail.
@@ -74,12 +78,22 @@ pub struct Response {
 impl Response {
     /// A success.
     pub fn ok(id: Id, result: Value) -> Self {
-        Response { jsonrpc: Version, id, result: Some(result), error: None }
+        Response {
+            jsonrpc: Version,
+            id,
+            result: Some(result),
+            error: None,
+        }
     }
 
     /// A failure.
     pub fn err(id: Id, error: ErrorObject) -> Self {
-        Response { jsonrpc: Version, id, result: None, error: Some(error) }
+        Response {
+            jsonrpc: Version,
+            id,
+            result: None,
+            error: Some(error),
+        }
     }
 }
 
@@ -97,7 +111,11 @@ pub struct Notification<P> {
 impl<P> Notification<P> {
     /// A notification.
     pub fn new(method: &str, params: P) -> Self {
-        Notification { jsonrpc: Version, method: method.to_owned(), params }
+        Notification {
+            jsonrpc: Version,
+            method: method.to_owned(),
+            params,
+        }
     }
 }
 
@@ -118,7 +136,9 @@ impl<'de> Deserialize<'de> for Version {
         if v == "2.0" {
             Ok(Version)
         } else {
-            Err(serde::de::Error::custom(format!("jsonrpc must be \"2.0\", got {v:?}")))
+            Err(serde::de::Error::custom(format!(
+                "jsonrpc must be \"2.0\", got {v:?}"
+            )))
         }
     }
 }

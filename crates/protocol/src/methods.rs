@@ -5,8 +5,8 @@
 
 use arranger_domain::fs::{DirEntry, FileStat};
 use arranger_domain::{
-    CommandAction, Difficulty, Event, Message, MessageId, Priority, Session, SessionId,
-    StateScope, Task, TaskId, TaskStatus, TaskTransition,
+    CommandAction, Difficulty, Event, Message, MessageId, Priority, Session, SessionId, StateScope,
+    Task, TaskId, TaskStatus, TaskTransition,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -609,7 +609,8 @@ mod tests {
 
     #[test]
     fn params_reject_unknown_fields() {
-        let r: Result<FsReadParams, _> = serde_json::from_value(serde_json::json!({"path": "a", "pth": 1}));
+        let r: Result<FsReadParams, _> =
+            serde_json::from_value(serde_json::json!({"path": "a", "pth": 1}));
         assert!(r.is_err());
     }
 }

@@ -26,7 +26,9 @@ pub struct FsChangedParams {
 }
 
 /// Every notification: name, parameter schema and meaning.
-pub fn all(g: &mut schemars::SchemaGenerator) -> Vec<(&'static str, schemars::Schema, &'static str)> {
+pub fn all(
+    g: &mut schemars::SchemaGenerator,
+) -> Vec<(&'static str, schemars::Schema, &'static str)> {
     vec![
         (
             EVENT,

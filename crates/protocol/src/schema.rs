@@ -16,16 +16,16 @@ pub fn document() -> Value {
     }
     let mut ns = Map::new();
     for (name, schema, doc) in notifications::all(&mut g) {
-        ns.insert(name.to_owned(), json!({ "description": doc, "params": schema }));
+        ns.insert(
+            name.to_owned(),
+            json!({ "description": doc, "params": schema }),
+        );
     }
     let errors: Vec<Value> = codes::ALL
         .iter()
         .map(|(code, name, doc)| json!({ "code": code, "name": name, "description": doc }))
         .collect();
-    let defs: Map<String, Value> = g
-        .take_definitions(true)
-        .into_iter()
-        .collect();
+    let defs: Map<String, Value> = g.take_definitions(true).into_iter().collect();
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Arranger JSON-RPC protocol",

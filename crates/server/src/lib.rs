@@ -1,1 +1,82 @@
-//! placeholder
+//! Arranger's server: one process, many isolated users.
+//!
+//! * HTTP (axum): `/healthz`, `/metrics`, `POST /api/v1/login`, `POST /api/v1/logout`.
+//! * JSON-RPC 2.0 over WebSocket at `/api/v1/ws`, authenticated at the upgrade.
+//! * The [`SessionManager`]: one [`SessionContext`] per user, shared by all of that user's
+//!   connections, created on first use and dropped when idle.
+//!
+//! **Architecture invariants.** Only this crate knows HTTP, WebSocket and JSON-RPC. The
+//! user of a connection is derived from its credentials at the upgrade and never from
+//! anything the client sends afterwards; every request runs inside
+//! [`arranger_host::with_user`] for that user.
+
+mod auth;
+mod config;
+mod connection;
+mod error;
+mod http;
+mod metrics;
+mod rpc;
+mod sessions;
+
+pub use auth::{Authenticator, SINGLE_USER_ID};
+pub use config::{Limits, Mode, ServerConfig};
+pub use error::ServerError;
+pub use sessions::{SessionContext, SessionManager};
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// A bound, not yet running server.
+pub struct Server {
+    listener: TcpListener,
+    state: http::AppState,
+}
+
+impl Server {
+    /// Prepares the data directory, opens the user directory and binds the listener.
+    pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
+        let config = Arc::new(config);
+        let state = http::AppState::new(config.clone()).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| ServerError::Bind {
+                addr: config.listen,
+                source: e,
+            })?;
+        Ok(Server { listener, state })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> Result<SocketAddr, ServerError> {
+        self.listener.local_addr().map_err(ServerError::Io)
+    }
+
+    /// Serves until `shutdown` completes, then closes every WebSocket with a close frame,
+    /// lets running requests finish their writes, and returns.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let state = self.state.clone();
+        let background = state.start_background();
+        let app = http::router(state.clone());
+        let closing = state.shutdown.clone();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing connections");
+            closing.cancel();
+        };
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await;
+        background.abort();
+        state.sessions.close_all().await;
+        served.map_err(ServerError::Io)
+    }
+}

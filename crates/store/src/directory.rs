@@ -2,9 +2,9 @@
 
 use crate::db::{self, Migration};
 use crate::{StoreError, new_id, now_ms};
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use arranger_domain::UserId;
 use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -81,7 +81,12 @@ pub struct TokenInfo {
 /// a PostgreSQL one can take its place for several nodes.
 pub trait UserDirectory: Send + Sync + 'static {
     /// Creates a user. `password` may be `None` for token-only users.
-    fn add_user(&self, name: &str, is_admin: bool, password: Option<&str>) -> Result<User, StoreError>;
+    fn add_user(
+        &self,
+        name: &str,
+        is_admin: bool,
+        password: Option<&str>,
+    ) -> Result<User, StoreError>;
     /// A user by name.
     fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError>;
     /// Every user, by name.
@@ -119,7 +124,10 @@ pub trait UserDirectory: Send + Sync + 'static {
 pub fn validate_user_name(name: &str) -> Result<(), StoreError> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
@@ -154,7 +162,7 @@ fn random_hex(bytes: usize) -> String {
 }
 
 /// A new random secret of 256 bits, as the API token format.
-pub(crate) fn new_token() -> String {
+pub fn new_token() -> String {
     format!("{TOKEN_PREFIX}{}", random_hex(32))
 }
 
@@ -187,7 +195,11 @@ fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
     Ok(TokenInfo {
         id: r.get(0)?,
         user: r.get(1)?,
-        kind: if kind == "login" { TokenKind::Login } else { TokenKind::Api },
+        kind: if kind == "login" {
+            TokenKind::Login
+        } else {
+            TokenKind::Api
+        },
         label: r.get(3)?,
         created_at: r.get(4)?,
         expires_at: r.get(5)?,
@@ -199,10 +211,15 @@ impl SqliteDirectory {
     /// Opens (creating and migrating if needed) the directory database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = db::open(path, MIGRATIONS)?;
-        Ok(SqliteDirectory { conn: Mutex::new(conn) })
+        Ok(SqliteDirectory {
+            conn: Mutex::new(conn),
+        })
     }
 
-    fn with<R>(&self, f: impl FnOnce(&Connection) -> Result<R, StoreError>) -> Result<R, StoreError> {
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
         let conn = self
             .conn
             .lock()
@@ -217,12 +234,20 @@ impl SqliteDirectory {
             user_from_row,
         )
         .optional()?
-        .ok_or_else(|| StoreError::NotFound { what: "user", id: name.to_owned() })
+        .ok_or_else(|| StoreError::NotFound {
+            what: "user",
+            id: name.to_owned(),
+        })
     }
 }
 
 impl UserDirectory for SqliteDirectory {
-    fn add_user(&self, name: &str, is_admin: bool, password: Option<&str>) -> Result<User, StoreError> {
+    fn add_user(
+        &self,
+        name: &str,
+        is_admin: bool,
+        password: Option<&str>,
+    ) -> Result<User, StoreError> {
         validate_user_name(name)?;
         let hash = password.map(hash_password).transpose()?;
         self.with(|conn| {
@@ -236,13 +261,21 @@ impl UserDirectory for SqliteDirectory {
             let r = conn.execute(
                 "INSERT INTO users (id, name, password_hash, is_admin, disabled, created_at)
                  VALUES (?1, ?2, ?3, ?4, 0, ?5)",
-                params![user.id.as_str(), user.name, hash, user.is_admin, user.created_at],
+                params![
+                    user.id.as_str(),
+                    user.name,
+                    hash,
+                    user.is_admin,
+                    user.created_at
+                ],
             );
             match r {
                 Err(rusqlite::Error::SqliteFailure(e, _))
                     if e.code == rusqlite::ErrorCode::ConstraintViolation =>
                 {
-                    Err(StoreError::Conflict(format!("a user named {name:?} already exists")))
+                    Err(StoreError::Conflict(format!(
+                        "a user named {name:?} already exists"
+                    )))
                 }
                 other => {
                     other?;
@@ -262,7 +295,8 @@ impl UserDirectory for SqliteDirectory {
 
     fn list_users(&self) -> Result<Vec<User>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
+            let mut stmt =
+                conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
             let rows = stmt.query_map([], user_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -271,7 +305,10 @@ impl UserDirectory for SqliteDirectory {
     fn set_disabled(&self, name: &str, disabled: bool) -> Result<User, StoreError> {
         self.with(|conn| {
             let mut user = Self::require_user(conn, name)?;
-            conn.execute("UPDATE users SET disabled = ?2 WHERE id = ?1", params![user.id.as_str(), disabled])?;
+            conn.execute(
+                "UPDATE users SET disabled = ?2 WHERE id = ?1",
+                params![user.id.as_str(), disabled],
+            )?;
             user.disabled = disabled;
             Ok(user)
         })
@@ -281,7 +318,10 @@ impl UserDirectory for SqliteDirectory {
         let hash = hash_password(password)?;
         self.with(|conn| {
             let user = Self::require_user(conn, name)?;
-            conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user.id.as_str(), hash])?;
+            conn.execute(
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                params![user.id.as_str(), hash],
+            )?;
             Ok(())
         })
     }
@@ -297,9 +337,14 @@ impl UserDirectory for SqliteDirectory {
                 .optional()?)
         })?;
         // Hash even when there is no such user, so that timing does not tell names apart.
-        let stored = found.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let stored = found
+            .as_ref()
+            .and_then(|(_, h)| h.clone())
+            .unwrap_or_else(|| DUMMY_HASH.to_owned());
         let parsed = PasswordHash::new(&stored).map_err(StoreError::corrupt)?;
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(match found {
             Some((user, Some(_))) if ok && !user.disabled => Some(user),
             _ => None,
@@ -384,7 +429,12 @@ impl UserDirectory for SqliteDirectory {
                      WHERE t.hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0
                        AND (t.expires_at IS NULL OR t.expires_at > ?2)",
                     params![hash, now_ms()],
-                    |r| Ok(Principal { user: user_from_row(r)?, token_id: r.get(5)? }),
+                    |r| {
+                        Ok(Principal {
+                            user: user_from_row(r)?,
+                            token_id: r.get(5)?,
+                        })
+                    },
                 )
                 .optional()?)
         })
@@ -411,8 +461,7 @@ impl UserDirectory for SqliteDirectory {
 }
 
 /// An argon2id hash of a random string, verified against when a user does not exist.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$SUW2fGNgzfTCfdsgr8ZKL6ZB2ZkIVZpWZGnz1+8eDgE";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$SUW2fGNgzfTCfdsgr8ZKL6ZB2ZkIVZpWZGnz1+8eDgE";
 
 const MIGRATIONS: &[Migration] = &[v1];
 
@@ -460,14 +509,28 @@ mod tests {
     fn users_passwords_and_tokens() {
         let (_t, d) = dir();
         let alice = d.add_user("alice", true, Some("correct horse")).unwrap();
-        assert!(matches!(d.add_user("alice", false, None), Err(StoreError::Conflict(_))));
-        assert!(matches!(d.add_user("Bob!", false, None), Err(StoreError::Invalid(_))));
-        assert!(matches!(d.add_user("bob", false, Some("short")), Err(StoreError::Invalid(_))));
-        assert_eq!(d.verify_password("alice", "correct horse").unwrap(), Some(alice.clone()));
+        assert!(matches!(
+            d.add_user("alice", false, None),
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            d.add_user("Bob!", false, None),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            d.add_user("bob", false, Some("short")),
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(
+            d.verify_password("alice", "correct horse").unwrap(),
+            Some(alice.clone())
+        );
         assert_eq!(d.verify_password("alice", "wrong horse!").unwrap(), None);
         assert_eq!(d.verify_password("nobody", "correct horse").unwrap(), None);
 
-        let (info, secret) = d.create_token("alice", TokenKind::Api, "laptop", None).unwrap();
+        let (info, secret) = d
+            .create_token("alice", TokenKind::Api, "laptop", None)
+            .unwrap();
         assert!(secret.starts_with("arr_") && secret.len() == 4 + 64);
         let p = d.authenticate(&secret).unwrap().unwrap();
         assert_eq!(p.user.id, alice.id);
@@ -487,12 +550,16 @@ mod tests {
         assert!(d.revoke_token(&info.id).unwrap());
         assert!(!d.revoke_token(&info.id).unwrap());
         assert_eq!(d.authenticate(&secret).unwrap(), None);
-        let (_, s2) = d.create_token("alice", TokenKind::Login, "", Some(60_000)).unwrap();
+        let (_, s2) = d
+            .create_token("alice", TokenKind::Login, "", Some(60_000))
+            .unwrap();
         assert!(d.revoke_token(&s2).unwrap());
         assert_eq!(d.authenticate(&s2).unwrap(), None);
 
         // Expired tokens are refused.
-        let (_, s3) = d.create_token("alice", TokenKind::Login, "", Some(-1)).unwrap();
+        let (_, s3) = d
+            .create_token("alice", TokenKind::Login, "", Some(-1))
+            .unwrap();
         assert_eq!(d.authenticate(&s3).unwrap(), None);
         assert_eq!(d.list_tokens("alice").unwrap().len(), 3);
     }

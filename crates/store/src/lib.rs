@@ -21,7 +21,8 @@ mod user_store;
 
 pub use bus::{EventBus, LocalBus};
 pub use directory::{
-    Principal, SqliteDirectory, TokenInfo, TokenKind, User, UserDirectory, validate_user_name,
+    Principal, SqliteDirectory, TokenInfo, TokenKind, User, UserDirectory, new_token,
+    validate_user_name,
 };
 pub use error::StoreError;
 pub use user_store::{NewTask, PostOutcome, UserStore};

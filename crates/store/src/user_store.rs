@@ -3,8 +3,8 @@
 use crate::db::{self, Migration};
 use crate::{EventBus, StoreError, new_id, now_ms};
 use arranger_domain::{
-    AgentId, Author, BlackboardCommand, ContextRef, Difficulty, Event, EventKind, Message, MessageId,
-    Priority, Session, SessionId, StateScope, Task, TaskId, TaskStatus, TaskTransition,
+    AgentId, Author, BlackboardCommand, ContextRef, Difficulty, Event, EventKind, Message,
+    MessageId, Priority, Session, SessionId, StateScope, Task, TaskId, TaskStatus, TaskTransition,
     UserCommand, parse_blackboard_text,
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -161,7 +161,10 @@ impl UserStore {
         self.call(move |conn, inner| {
             let tx = conn.transaction()?;
             let (result, events) = {
-                let mut ev = Events { tx: &tx, out: Vec::new() };
+                let mut ev = Events {
+                    tx: &tx,
+                    out: Vec::new(),
+                };
                 let r = f(&mut ev)?;
                 (r, ev.out)
             };
@@ -182,9 +185,8 @@ impl UserStore {
             return Ok(cached);
         }
         self.call(|conn, inner| {
-            let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| {
-                r.get(0)
-            })?;
+            let seq: i64 =
+                conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
             let seq = seq as u64;
             inner.last_seq.fetch_max(seq, Ordering::Relaxed);
             Ok(seq)
@@ -199,13 +201,21 @@ impl UserStore {
                 "SELECT seq, at, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![since as i64, limit as i64], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })?;
             let mut out = Vec::new();
             for row in rows {
                 let (seq, at, data) = row?;
                 let kind: EventKind = serde_json::from_str(&data).map_err(StoreError::corrupt)?;
-                out.push(Event { seq: seq as u64, at, kind });
+                out.push(Event {
+                    seq: seq as u64,
+                    at,
+                    kind,
+                });
             }
             Ok(out)
         })
@@ -251,7 +261,11 @@ impl UserStore {
     }
 
     /// Renames a session.
-    pub async fn rename_session(&self, id: SessionId, title: String) -> Result<Session, StoreError> {
+    pub async fn rename_session(
+        &self,
+        id: SessionId,
+        title: String,
+    ) -> Result<Session, StoreError> {
         let title = check_title(&title, "session title")?;
         self.write(move |ev| {
             let mut s = load_session(ev.tx, &id)?;
@@ -364,7 +378,10 @@ impl UserStore {
                         |r| r.get(0),
                     )
                     .optional()?
-                    .ok_or_else(|| StoreError::NotFound { what: "message", id: id.to_string() })?,
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "message",
+                        id: id.to_string(),
+                    })?,
                 None => i64::MAX,
             };
             let mut stmt = conn.prepare_cached(
@@ -391,9 +408,18 @@ impl UserStore {
         let title = check_title(&new.title, "task title")?;
         let new = NewTask { title, ..new };
         self.write(move |ev| {
-            let session = new.session.clone().unwrap_or_else(SessionId::default_session);
+            let session = new
+                .session
+                .clone()
+                .unwrap_or_else(SessionId::default_session);
             let s = open_session(ev.tx, &session)?;
-            let task = insert_task(ev, NewTask { session: Some(s.id.clone()), ..new })?;
+            let task = insert_task(
+                ev,
+                NewTask {
+                    session: Some(s.id.clone()),
+                    ..new
+                },
+            )?;
             announce_task(ev, &task)?;
             touch_session(ev.tx, &s.id)?;
             Ok(task)
@@ -417,7 +443,10 @@ impl UserStore {
                  ORDER BY rowid DESC"
             ))?;
             let rows = stmt.query_map(
-                params![session.as_ref().map(|s| s.as_str()), status.map(|s| s.as_str())],
+                params![
+                    session.as_ref().map(|s| s.as_str()),
+                    status.map(|s| s.as_str())
+                ],
                 task_from_row,
             )?;
             rows.map(|r| r?).collect()
@@ -474,9 +503,11 @@ impl UserStore {
     pub async fn recover_after_crash(&self) -> Result<Vec<Task>, StoreError> {
         self.write(|ev| {
             let ids: Vec<(TaskId, TaskStatus)> = {
-                let mut stmt =
-                    ev.tx.prepare("SELECT id, status FROM tasks WHERE status IN ('active', 'finalizing')")?;
-                let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+                let mut stmt = ev.tx.prepare(
+                    "SELECT id, status FROM tasks WHERE status IN ('active', 'finalizing')",
+                )?;
+                let rows =
+                    stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
                 let mut v = Vec::new();
                 for row in rows {
                     let (id, status) = row?;
@@ -517,7 +548,8 @@ impl UserStore {
                     |r| r.get(0),
                 )
                 .optional()?;
-            raw.map(|s| serde_json::from_str(&s).map_err(StoreError::corrupt)).transpose()
+            raw.map(|s| serde_json::from_str(&s).map_err(StoreError::corrupt))
+                .transpose()
         })
         .await
     }
@@ -543,7 +575,11 @@ impl UserStore {
                  ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
                 params![scope.as_str(), key, raw],
             )?;
-            ev.record(EventKind::StateChanged { scope, key, value: Some(value) })
+            ev.record(EventKind::StateChanged {
+                scope,
+                key,
+                value: Some(value),
+            })
         })
         .await
     }
@@ -557,7 +593,11 @@ impl UserStore {
                 params![scope.as_str(), key],
             )?;
             if n > 0 {
-                ev.record(EventKind::StateChanged { scope, key, value: None })?;
+                ev.record(EventKind::StateChanged {
+                    scope,
+                    key,
+                    value: None,
+                })?;
             }
             Ok(n > 0)
         })
@@ -567,7 +607,8 @@ impl UserStore {
     /// All keys of a scope, sorted.
     pub async fn state_keys(&self, scope: StateScope) -> Result<Vec<String>, StoreError> {
         self.call(move |conn, _| {
-            let mut stmt = conn.prepare_cached("SELECT key FROM kv WHERE scope = ?1 ORDER BY key")?;
+            let mut stmt =
+                conn.prepare_cached("SELECT key FROM kv WHERE scope = ?1 ORDER BY key")?;
             let rows = stmt.query_map([scope.as_str()], |r| r.get::<_, String>(0))?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -607,9 +648,14 @@ impl UserStore {
     /// The user's commands, sorted by id.
     pub async fn list_commands(&self) -> Result<Vec<UserCommand>, StoreError> {
         self.call(|conn, _| {
-            let mut stmt = conn.prepare_cached("SELECT id, title, action FROM commands ORDER BY id")?;
+            let mut stmt =
+                conn.prepare_cached("SELECT id, title, action FROM commands ORDER BY id")?;
             let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })?;
             let mut out = Vec::new();
             for row in rows {
@@ -636,7 +682,9 @@ fn check_title(title: &str, what: &str) -> Result<String, StoreError> {
         )));
     }
     if t.chars().any(|c| c.is_control()) {
-        return Err(StoreError::Invalid(format!("the {what} must be a single line without control characters")));
+        return Err(StoreError::Invalid(format!(
+            "the {what} must be a single line without control characters"
+        )));
     }
     Ok(t.to_owned())
 }
@@ -671,7 +719,10 @@ fn load_session(conn: &Connection, id: &SessionId) -> Result<Session, StoreError
         session_from_row,
     )
     .optional()?
-    .ok_or_else(|| StoreError::NotFound { what: "session", id: id.to_string() })
+    .ok_or_else(|| StoreError::NotFound {
+        what: "session",
+        id: id.to_string(),
+    })
 }
 
 /// A session that accepts new messages and tasks.
@@ -687,7 +738,10 @@ fn open_session(conn: &Connection, id: &SessionId) -> Result<Session, StoreError
 }
 
 fn touch_session(conn: &Connection, id: &SessionId) -> Result<(), StoreError> {
-    conn.execute("UPDATE sessions SET updated_at = ?2 WHERE id = ?1", params![id.as_str(), now_ms()])?;
+    conn.execute(
+        "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
+        params![id.as_str(), now_ms()],
+    )?;
     Ok(())
 }
 
@@ -766,7 +820,9 @@ fn insert_message(
             message.created_at
         ],
     )?;
-    ev.record(EventKind::MessageAdded { message: message.clone() })?;
+    ev.record(EventKind::MessageAdded {
+        message: message.clone(),
+    })?;
     Ok(message)
 }
 
@@ -805,7 +861,10 @@ fn load_task(conn: &Connection, id: &TaskId) -> Result<Task, StoreError> {
         task_from_row,
     )
     .optional()?
-    .ok_or_else(|| StoreError::NotFound { what: "task", id: id.to_string() })?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "task",
+        id: id.to_string(),
+    })?
 }
 
 fn insert_task(ev: &mut Events<'_>, new: NewTask) -> Result<Task, StoreError> {
@@ -860,13 +919,29 @@ fn transition(
     task.updated_at = now_ms();
     ev.tx.execute(
         "UPDATE tasks SET status = ?2, status_reason = ?3, updated_at = ?4 WHERE id = ?1",
-        params![task.id.as_str(), task.status.as_str(), task.status_reason, task.updated_at],
+        params![
+            task.id.as_str(),
+            task.status.as_str(),
+            task.status_reason,
+            task.updated_at
+        ],
     )?;
-    let seq = ev.record(EventKind::TaskUpdated { task: task.clone(), from: Some(from), reason: reason.clone() })?;
+    let seq = ev.record(EventKind::TaskUpdated {
+        task: task.clone(),
+        from: Some(from),
+        reason: reason.clone(),
+    })?;
     ev.tx.execute(
         "INSERT INTO task_transitions (seq, task_id, from_status, to_status, reason, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![seq as i64, task.id.as_str(), from.as_str(), to.as_str(), reason, task.updated_at],
+        params![
+            seq as i64,
+            task.id.as_str(),
+            from.as_str(),
+            to.as_str(),
+            reason,
+            task.updated_at
+        ],
     )?;
     Ok(task)
 }
@@ -987,7 +1062,10 @@ fn v1(tx: &Transaction<'_>) -> Result<(), StoreError> {
         created_at: now,
         updated_at: now,
     };
-    let mut ev = Events { tx, out: Vec::new() };
+    let mut ev = Events {
+        tx,
+        out: Vec::new(),
+    };
     insert_session(&mut ev, &session)?;
     Ok(())
 }

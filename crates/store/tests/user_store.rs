@@ -32,8 +32,12 @@ async fn every_change_is_one_gap_free_event_published_after_commit() {
         .unwrap();
     let task = out.task.unwrap();
     assert_eq!(out.message.task_id.as_ref(), Some(&task.id));
-    s.transition_task(task.id.clone(), TaskStatus::Active, None).await.unwrap();
-    s.state_set(StateScope::Global, "k".into(), serde_json::json!({"a": 1})).await.unwrap();
+    s.transition_task(task.id.clone(), TaskStatus::Active, None)
+        .await
+        .unwrap();
+    s.state_set(StateScope::Global, "k".into(), serde_json::json!({"a": 1}))
+        .await
+        .unwrap();
 
     // Live events, in order, each already readable from the log.
     let mut live = Vec::new();
@@ -41,7 +45,11 @@ async fn every_change_is_one_gap_free_event_published_after_commit() {
         live.push(e);
     }
     let log = s.events_after(0, 1000).await.unwrap();
-    assert_eq!(log.first().unwrap().seq, 1, "the default session is event 1");
+    assert_eq!(
+        log.first().unwrap().seq,
+        1,
+        "the default session is event 1"
+    );
     for (i, e) in log.iter().enumerate() {
         assert_eq!(e.seq, i as u64 + 1, "gap in the event log");
     }
@@ -52,7 +60,13 @@ async fn every_change_is_one_gap_free_event_published_after_commit() {
     let names: Vec<_> = live.iter().map(|e| e.kind.name()).collect();
     assert_eq!(
         names,
-        ["task_created", "message_added", "message_added", "task_updated", "state_changed"]
+        [
+            "task_created",
+            "message_added",
+            "message_added",
+            "task_updated",
+            "state_changed"
+        ]
     );
     assert_eq!(s.last_seq().await.unwrap(), log.len() as u64);
 }
@@ -62,7 +76,10 @@ async fn illegal_transitions_are_refused_and_leave_no_trace() {
     let (_t, s) = store();
     let task = s.create_task(new_task("t")).await.unwrap();
     let before = s.last_seq().await.unwrap();
-    let err = s.transition_task(task.id.clone(), TaskStatus::Done, None).await.unwrap_err();
+    let err = s
+        .transition_task(task.id.clone(), TaskStatus::Done, None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Transition(_)), "{err}");
     assert_eq!(s.last_seq().await.unwrap(), before);
     let (t, history) = s.get_task(task.id.clone()).await.unwrap();
@@ -70,7 +87,9 @@ async fn illegal_transitions_are_refused_and_leave_no_trace() {
     assert!(history.is_empty());
 
     for to in [TaskStatus::Active, TaskStatus::Finalizing, TaskStatus::Done] {
-        s.transition_task(task.id.clone(), to, Some(format!("to {to}"))).await.unwrap();
+        s.transition_task(task.id.clone(), to, Some(format!("to {to}")))
+            .await
+            .unwrap();
     }
     let (t, history) = s.get_task(task.id.clone()).await.unwrap();
     assert_eq!(t.status, TaskStatus::Done);
@@ -85,7 +104,11 @@ async fn illegal_transitions_are_refused_and_leave_no_trace() {
     );
     let events = s.events_after(before, 100).await.unwrap();
     assert_eq!(events.len(), 3);
-    assert!(events.iter().all(|e| matches!(e.kind, EventKind::TaskUpdated { from: Some(_), .. })));
+    assert!(
+        events
+            .iter()
+            .all(|e| matches!(e.kind, EventKind::TaskUpdated { from: Some(_), .. }))
+    );
 }
 
 #[tokio::test]
@@ -94,22 +117,39 @@ async fn crash_recovery_moves_running_tasks_to_reassigning() {
     let a = s.create_task(new_task("a")).await.unwrap();
     let b = s.create_task(new_task("b")).await.unwrap();
     let c = s.create_task(new_task("c")).await.unwrap();
-    s.transition_task(a.id.clone(), TaskStatus::Active, None).await.unwrap();
-    s.transition_task(b.id.clone(), TaskStatus::Active, None).await.unwrap();
-    s.transition_task(b.id.clone(), TaskStatus::NeedsConfirm, None).await.unwrap();
+    s.transition_task(a.id.clone(), TaskStatus::Active, None)
+        .await
+        .unwrap();
+    s.transition_task(b.id.clone(), TaskStatus::Active, None)
+        .await
+        .unwrap();
+    s.transition_task(b.id.clone(), TaskStatus::NeedsConfirm, None)
+        .await
+        .unwrap();
     let moved = s.recover_after_crash().await.unwrap();
     assert_eq!(moved.len(), 1);
     assert_eq!(moved[0].id, a.id);
-    assert_eq!(s.get_task(a.id).await.unwrap().0.status, TaskStatus::Reassigning);
-    assert_eq!(s.get_task(b.id).await.unwrap().0.status, TaskStatus::NeedsConfirm);
-    assert_eq!(s.get_task(c.id).await.unwrap().0.status, TaskStatus::Pending);
+    assert_eq!(
+        s.get_task(a.id).await.unwrap().0.status,
+        TaskStatus::Reassigning
+    );
+    assert_eq!(
+        s.get_task(b.id).await.unwrap().0.status,
+        TaskStatus::NeedsConfirm
+    );
+    assert_eq!(
+        s.get_task(c.id).await.unwrap().0.status,
+        TaskStatus::Pending
+    );
 }
 
 #[tokio::test]
 async fn history_pages_backwards() {
     let (_t, s) = store();
     for i in 0..25 {
-        s.post_message(None, Author::User, format!("m{i}")).await.unwrap();
+        s.post_message(None, Author::User, format!("m{i}"))
+            .await
+            .unwrap();
     }
     let (page, more) = s.history(None, None, 10).await.unwrap();
     assert!(more);
@@ -118,7 +158,10 @@ async fn history_pages_backwards() {
     let (page2, more2) = s.history(None, Some(page[0].id.clone()), 10).await.unwrap();
     assert!(more2);
     assert_eq!(page2.last().unwrap().text, "m14");
-    let (page3, more3) = s.history(None, Some(page2[0].id.clone()), 10).await.unwrap();
+    let (page3, more3) = s
+        .history(None, Some(page2[0].id.clone()), 10)
+        .await
+        .unwrap();
     assert!(!more3);
     assert_eq!(page3.len(), 5);
 }
@@ -127,10 +170,30 @@ async fn history_pages_backwards() {
 async fn sessions_are_separate_and_archivable() {
     let (_t, s) = store();
     let other = s.create_session("Refactor".into()).await.unwrap();
-    s.post_message(Some(other.id.clone()), Author::User, "/task rename things".into()).await.unwrap();
-    s.post_message(None, Author::User, "hello".into()).await.unwrap();
-    assert_eq!(s.list_tasks(Some(other.id.clone()), None).await.unwrap().len(), 1);
-    assert_eq!(s.list_tasks(Some(SessionId::default_session()), None).await.unwrap().len(), 0);
+    s.post_message(
+        Some(other.id.clone()),
+        Author::User,
+        "/task rename things".into(),
+    )
+    .await
+    .unwrap();
+    s.post_message(None, Author::User, "hello".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.list_tasks(Some(other.id.clone()), None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.list_tasks(Some(SessionId::default_session()), None)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
     let (msgs, _) = s.history(Some(other.id.clone()), None, 50).await.unwrap();
     assert_eq!(msgs.len(), 2, "the request and the system broadcast");
     assert_eq!(msgs[1].author, Author::System);
@@ -138,37 +201,90 @@ async fn sessions_are_separate_and_archivable() {
     s.set_archived(other.id.clone(), true).await.unwrap();
     assert_eq!(s.list_sessions(false).await.unwrap().len(), 1);
     assert_eq!(s.list_sessions(true).await.unwrap().len(), 2);
-    let err = s.post_message(Some(other.id.clone()), Author::User, "x".into()).await.unwrap_err();
+    let err = s
+        .post_message(Some(other.id.clone()), Author::User, "x".into())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)));
-    assert!(s.set_archived(SessionId::default_session(), true).await.is_err());
-    let renamed = s.rename_session(other.id.clone(), "  New name ".into()).await.unwrap();
+    assert!(
+        s.set_archived(SessionId::default_session(), true)
+            .await
+            .is_err()
+    );
+    let renamed = s
+        .rename_session(other.id.clone(), "  New name ".into())
+        .await
+        .unwrap();
     assert_eq!(renamed.title, "New name");
     assert!(matches!(
         s.get_session(SessionId::new("nope")).await,
         Err(StoreError::NotFound { .. })
     ));
-    assert!(s.post_message(None, Author::User, "/task   ".into()).await.is_err());
-    assert!(s.post_message(None, Author::User, "   ".into()).await.is_err());
+    assert!(
+        s.post_message(None, Author::User, "/task   ".into())
+            .await
+            .is_err()
+    );
+    assert!(
+        s.post_message(None, Author::User, "   ".into())
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
 async fn key_value_state_and_commands() {
     let (_t, s) = store();
-    s.state_set(StateScope::Global, "theme".into(), "dark".into()).await.unwrap();
-    s.state_set(StateScope::Workspace, "theme".into(), "light".into()).await.unwrap();
-    assert_eq!(s.state_get(StateScope::Global, "theme".into()).await.unwrap(), Some("dark".into()));
-    assert_eq!(s.state_keys(StateScope::Workspace).await.unwrap(), ["theme"]);
-    assert!(s.state_delete(StateScope::Global, "theme".into()).await.unwrap());
-    assert!(!s.state_delete(StateScope::Global, "theme".into()).await.unwrap());
-    assert_eq!(s.state_get(StateScope::Global, "theme".into()).await.unwrap(), None);
-    assert!(s.state_set(StateScope::Global, String::new(), 1.into()).await.is_err());
+    s.state_set(StateScope::Global, "theme".into(), "dark".into())
+        .await
+        .unwrap();
+    s.state_set(StateScope::Workspace, "theme".into(), "light".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.state_get(StateScope::Global, "theme".into())
+            .await
+            .unwrap(),
+        Some("dark".into())
+    );
+    assert_eq!(
+        s.state_keys(StateScope::Workspace).await.unwrap(),
+        ["theme"]
+    );
+    assert!(
+        s.state_delete(StateScope::Global, "theme".into())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.state_delete(StateScope::Global, "theme".into())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.state_get(StateScope::Global, "theme".into())
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        s.state_set(StateScope::Global, String::new(), 1.into())
+            .await
+            .is_err()
+    );
     let big = serde_json::Value::String("x".repeat(2 * 1024 * 1024));
-    assert!(s.state_set(StateScope::Global, "big".into(), big).await.is_err());
+    assert!(
+        s.state_set(StateScope::Global, "big".into(), big)
+            .await
+            .is_err()
+    );
 
     let cmd = UserCommand {
         id: "review.pr".into(),
         title: "Review".into(),
-        action: CommandAction::Prompt { template: "review {{input}}".into() },
+        action: CommandAction::Prompt {
+            template: "review {{input}}".into(),
+        },
     };
     s.register_command(cmd.clone()).await.unwrap();
     assert_eq!(s.list_commands().await.unwrap(), [cmd]);
@@ -177,7 +293,9 @@ async fn key_value_state_and_commands() {
     let bad = UserCommand {
         id: "bad id".into(),
         title: "x".into(),
-        action: CommandAction::Prompt { template: String::new() },
+        action: CommandAction::Prompt {
+            template: String::new(),
+        },
     };
     assert!(s.register_command(bad).await.is_err());
 }
@@ -185,7 +303,9 @@ async fn key_value_state_and_commands() {
 #[tokio::test]
 async fn idle_handles_close_and_reopen_transparently() {
     let (_t, s) = store();
-    s.post_message(None, Author::User, "one".into()).await.unwrap();
+    s.post_message(None, Author::User, "one".into())
+        .await
+        .unwrap();
     assert!(s.is_open());
     assert!(!s.close_if_idle(Duration::from_secs(60)));
     tokio::time::sleep(Duration::from_millis(20)).await;

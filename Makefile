@@ -1,0 +1,27 @@
+# The two set-up commands are `make run` and `make test`; the rest are for developers.
+CARGO_TARGET_DIR ?= $(HOME)/.cache/arranger-target
+export CARGO_TARGET_DIR
+
+.PHONY: run test lint schema bench
+
+## Build and start the server in single-user mode on the current directory.
+run:
+	cargo run --release -p arranger -- serve
+
+## Every test: unit, property, integration (real server on ephemeral ports) and CLI tests.
+test:
+	cargo test --workspace --all-targets
+
+## Formatting and lints, as CI checks them.
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+## Regenerate docs/protocol.schema.json from the Rust types.
+schema:
+	cargo run -q -p arranger -- schema > docs/protocol.schema.json
+
+## The density and latency benchmark (see docs/benchmarks.md).
+bench:
+	cargo build --release -p arranger
+	$(CARGO_TARGET_DIR)/release/arranger bench

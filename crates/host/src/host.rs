@@ -1,0 +1,209 @@
+//! [`UserHost`]: the host API of one user (BRIEF A4), every call scoped and checked.
+
+use crate::fs::{FsError, Workspace, WriteOptions};
+use crate::{HostError, current_user};
+use arranger_domain::fs::{DirEntry, FileStat};
+use arranger_domain::{Author, CommandAction, SessionId, UserCommand, UserId};
+use arranger_store::{NewTask, UserStore};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Largest file `read` returns, in bytes.
+pub const MAX_READ_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A built-in command: id, title and what its `args` are.
+pub struct Builtin {
+    /// Id (always `arranger.*`).
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+}
+
+/// The built-in commands every user has.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        id: "arranger.newSession",
+        title: "New session (args: {\"title\"})",
+    },
+    Builtin {
+        id: "arranger.createTask",
+        title: "Create task (args: {\"title\", \"session\"?})",
+    },
+    Builtin {
+        id: "arranger.post",
+        title: "Post to the Blackboard (args: {\"text\", \"session\"?})",
+    },
+];
+
+/// The host API of one user: their workspace, their state and their commands.
+///
+/// **Invariant:** every method first checks that the task's current user (see
+/// [`crate::with_user`]) is this host's user, so a call that lost its context, or that
+/// carries another user's, fails instead of acting.
+#[derive(Clone)]
+pub struct UserHost {
+    user: UserId,
+    workspace: Arc<Workspace>,
+    store: UserStore,
+}
+
+impl UserHost {
+    /// The host of `user`, whose files are `workspace` and whose state is `store`.
+    pub fn new(user: UserId, workspace: Workspace, store: UserStore) -> Self {
+        UserHost {
+            user,
+            workspace: Arc::new(workspace),
+            store,
+        }
+    }
+
+    /// The user this host serves.
+    pub fn user(&self) -> &UserId {
+        &self.user
+    }
+
+    /// The user's workspace.
+    pub fn workspace(&self) -> &Workspace {
+        &self.workspace
+    }
+
+    /// The user's state store (after checking the caller's context).
+    pub fn store(&self) -> Result<&UserStore, HostError> {
+        self.check()?;
+        Ok(&self.store)
+    }
+
+    fn check(&self) -> Result<(), HostError> {
+        let current = current_user()?;
+        if current != self.user {
+            // A bug, never a client's doing: say so loudly, reveal nothing.
+            tracing::error!(host = %self.user, current = %current, "host call with another user's context");
+            return Err(HostError::WrongUser);
+        }
+        Ok(())
+    }
+
+    async fn fs<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Workspace) -> Result<R, FsError> + Send + 'static,
+    ) -> Result<R, HostError> {
+        self.check()?;
+        let ws = self.workspace.clone();
+        tokio::task::spawn_blocking(move || f(&ws))
+            .await
+            .map_err(|e| HostError::Internal(format!("file worker failed: {e}")))?
+            .map_err(HostError::Fs)
+    }
+
+    /// Reads a file (at most [`MAX_READ_BYTES`]).
+    pub async fn read(&self, path: String) -> Result<Vec<u8>, HostError> {
+        self.fs(move |w| w.read(&path, MAX_READ_BYTES)).await
+    }
+
+    /// Writes a file atomically.
+    pub async fn write(
+        &self,
+        path: String,
+        data: Vec<u8>,
+        opts: WriteOptions,
+    ) -> Result<FileStat, HostError> {
+        self.fs(move |w| w.write(&path, &data, opts)).await
+    }
+
+    /// Metadata of a path.
+    pub async fn stat(&self, path: String) -> Result<FileStat, HostError> {
+        self.fs(move |w| w.stat(&path)).await
+    }
+
+    /// Lists a directory.
+    pub async fn list(&self, path: String) -> Result<Vec<DirEntry>, HostError> {
+        self.fs(move |w| w.list(&path)).await
+    }
+
+    /// Creates a directory.
+    pub async fn mkdir(&self, path: String, recursive: bool) -> Result<FileStat, HostError> {
+        self.fs(move |w| w.mkdir(&path, recursive)).await
+    }
+
+    /// Deletes a path.
+    pub async fn delete(&self, path: String, recursive: bool) -> Result<(), HostError> {
+        self.fs(move |w| w.delete(&path, recursive)).await
+    }
+
+    /// Renames a path.
+    pub async fn rename(
+        &self,
+        from: String,
+        to: String,
+        overwrite: bool,
+    ) -> Result<FileStat, HostError> {
+        self.fs(move |w| w.rename(&from, &to, overwrite)).await
+    }
+
+    /// Registers a user command; built-in ids are reserved.
+    pub async fn register_command(&self, command: UserCommand) -> Result<(), HostError> {
+        self.check()?;
+        if command.id.starts_with("arranger.") {
+            return Err(HostError::Invalid(format!(
+                "command ids starting with \"arranger.\" are reserved for built-ins; pick another id than {:?}",
+                command.id
+            )));
+        }
+        Ok(self.store.register_command(command).await?)
+    }
+
+    /// Executes a built-in or user-defined command.
+    pub async fn execute_command(&self, id: &str, args: Value) -> Result<Value, HostError> {
+        self.check()?;
+        let arg = |name: &str| args.get(name).and_then(Value::as_str).map(str::to_owned);
+        let need = |name: &str| {
+            arg(name).ok_or_else(|| {
+                HostError::Invalid(format!("command {id:?} needs a string argument {name:?}"))
+            })
+        };
+        let session = arg("session").map(SessionId::new);
+        match id {
+            "arranger.newSession" => {
+                let s = self.store.create_session(need("title")?).await?;
+                Ok(json!(s))
+            }
+            "arranger.createTask" => {
+                let t = self
+                    .store
+                    .create_task(NewTask {
+                        session,
+                        title: need("title")?,
+                        description: arg("description").unwrap_or_default(),
+                        priority: None,
+                        difficulty: None,
+                        context_refs: Vec::new(),
+                    })
+                    .await?;
+                Ok(json!(t))
+            }
+            "arranger.post" => {
+                let out = self
+                    .store
+                    .post_message(session, Author::User, need("text")?)
+                    .await?;
+                Ok(json!({ "message": out.message, "task": out.task }))
+            }
+            _ => {
+                let cmd = self
+                    .store
+                    .list_commands()
+                    .await?
+                    .into_iter()
+                    .find(|c| c.id == id)
+                    .ok_or_else(|| HostError::NotFound(format!("command {id:?} not found")))?;
+                match &cmd.action {
+                    CommandAction::Prompt { .. } => {
+                        let text = cmd.action.render(&arg("input").unwrap_or_default());
+                        let out = self.store.post_message(session, Author::User, text).await?;
+                        Ok(json!({ "message": out.message, "task": out.task }))
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! HTTP routes, shared state and background housekeeping.
+
+use crate::auth::{Authenticator, COOKIE_NAME, host_allowed, origin_allowed, presented_token};
+use crate::config::{Mode, ServerConfig};
+use crate::connection;
+use crate::sessions::SessionManager;
+use crate::{ServerError, metrics};
+use arranger_domain::UserId;
+use arranger_store::{SqliteDirectory, TokenKind, UserDirectory};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Request, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How long a login token (and its cookie) lives.
+const LOGIN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+struct ConnEntry {
+    token_id: Option<String>,
+    revoke: CancellationToken,
+}
+
+/// State shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<ServerConfig>,
+    pub sessions: Arc<SessionManager>,
+    pub shutdown: CancellationToken,
+    auth: Authenticator,
+    directory: Option<Arc<dyn UserDirectory>>,
+    limiter: Arc<DefaultKeyedRateLimiter<UserId>>,
+    login_limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    conns: Arc<Mutex<HashMap<u64, ConnEntry>>>,
+    next_conn: Arc<AtomicU64>,
+    password_slots: Arc<Semaphore>,
+    prometheus: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+impl AppState {
+    pub async fn new(config: Arc<ServerConfig>) -> Result<Self, ServerError> {
+        let data_dir = config.data_dir.clone();
+        let multi = config.mode == Mode::MultiUser;
+        let directory = tokio::task::spawn_blocking(
+            move || -> Result<Option<Arc<dyn UserDirectory>>, ServerError> {
+                prepare_data_dir(&data_dir)?;
+                if multi {
+                    let d = SqliteDirectory::open(&data_dir.join("arranger.db"))?;
+                    Ok(Some(Arc::new(d)))
+                } else {
+                    Ok(None)
+                }
+            },
+        )
+        .await
+        .map_err(|e| ServerError::Watch(e.to_string()))??;
+        let auth = Authenticator::new(&config.mode, directory.clone())?;
+        let l = &config.limits;
+        let quota =
+            Quota::per_second(nonzero(l.requests_per_second)).allow_burst(nonzero(l.request_burst));
+        let login_quota = Quota::per_minute(nonzero(10)).allow_burst(nonzero(10));
+        Ok(AppState {
+            sessions: Arc::new(SessionManager::new(config.clone())),
+            config,
+            shutdown: CancellationToken::new(),
+            auth,
+            directory,
+            limiter: Arc::new(RateLimiter::keyed(quota)),
+            login_limiter: Arc::new(RateLimiter::keyed(login_quota)),
+            conns: Arc::new(Mutex::new(HashMap::new())),
+            next_conn: Arc::new(AtomicU64::new(1)),
+            password_slots: Arc::new(Semaphore::new(2)),
+            prometheus: metrics::install(),
+        })
+    }
+
+    /// `single_user` or `multi_user`.
+    pub fn mode_name(&self) -> &'static str {
+        match self.config.mode {
+            Mode::SingleUser { .. } => "single_user",
+            Mode::MultiUser => "multi_user",
+        }
+    }
+
+    /// Takes one request from the user's budget, or says how long to wait.
+    pub fn rate_limit(&self, user: &UserId) -> Result<(), Duration> {
+        self.limiter
+            .check_key(user)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    fn connection_count(&self) -> usize {
+        self.conns.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
+    /// Closes every connection whose token is no longer valid.
+    async fn sweep_revoked(&self) {
+        let Some(dir) = self.directory.clone() else {
+            return;
+        };
+        let valid: HashSet<String> =
+            match tokio::task::spawn_blocking(move || dir.valid_token_ids()).await {
+                Ok(Ok(v)) => v,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "cannot read valid tokens");
+                    return;
+                }
+                Err(_) => return,
+            };
+        if let Ok(conns) = self.conns.lock() {
+            for entry in conns.values() {
+                if let Some(id) = &entry.token_id
+                    && !valid.contains(id)
+                {
+                    entry.revoke.cancel();
+                }
+            }
+        }
+    }
+
+    /// Housekeeping: revocations (every second), idle handles and contexts, gauges.
+    pub fn start_background(&self) -> JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let mut marker = None;
+            let mut n: u64 = 0;
+            loop {
+                tick.tick().await;
+                n += 1;
+                if let Some(dir) = state.directory.clone() {
+                    let now = tokio::task::spawn_blocking(move || dir.change_marker()).await;
+                    if let Ok(Ok(m)) = now {
+                        // Another process (the CLI) changed users or tokens; expiry is
+                        // checked every 30 s anyway.
+                        if marker.is_some_and(|old| old != m) || n.is_multiple_of(30) {
+                            state.sweep_revoked().await;
+                        }
+                        marker = Some(m);
+                    }
+                }
+                if n.is_multiple_of(5) {
+                    let (closed, dropped) = state.sessions.reap();
+                    if closed + dropped > 0 {
+                        tracing::debug!(closed, dropped, "reaped idle handles and contexts");
+                    }
+                    state.limiter.retain_recent();
+                    state.login_limiter.retain_recent();
+                    metrics::gauges(state.connection_count(), state.sessions.active());
+                }
+            }
+        })
+    }
+}
+
+fn prepare_data_dir(dir: &std::path::Path) -> Result<(), ServerError> {
+    let err = |source| ServerError::DataDir {
+        path: dir.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(dir.join("users")).map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
+    }
+    Ok(())
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/healthz",
+            get(|| async { Json(json!({ "status": "ok" })) }),
+        )
+        .route("/metrics", get(metrics_handler))
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route("/api/v1/ws", any(ws_handler))
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "no such endpoint; the API is JSON-RPC over WebSocket at /api/v1/ws",
+            )
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            check_host,
+        ))
+        .with_state(state)
+}
+
+/// Refuses requests for host names this server does not answer to (DNS rebinding) and
+/// cross-site browser requests.
+async fn check_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if let Some(h) = host
+        && !host_allowed(h, &state.config.allowed_hosts)
+    {
+        return error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "host {h:?} is not served here; an administrator can allow it with --allowed-host"
+            ),
+        );
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if !origin_allowed(origin, host, &state.config.allowed_origins) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "cross-origin request refused; an administrator can allow an origin with --allowed-origin",
+        );
+    }
+    next.run(req).await
+}
+
+async fn metrics_handler(State(state): State<AppState>) -> Response {
+    metrics::gauges(state.connection_count(), state.sessions.active());
+    match &state.prometheus {
+        Some(h) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            h.render(),
+        )
+            .into_response(),
+        None => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics are not available in this process",
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+fn cookie(value: &str, max_age: u64) -> HeaderValue {
+    let c = format!("{COOKIE_NAME}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}");
+    HeaderValue::from_str(&c)
+        .unwrap_or_else(|_| HeaderValue::from_static("arranger_token=; Max-Age=0"))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Response {
+    let Json(req) = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "expected a JSON body {{\"username\": …, \"password\": …}}: {}",
+                    e.body_text()
+                ),
+            );
+        }
+    };
+    let Some(dir) = state.directory.clone() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "this server runs in single-user mode: use the token printed at start (or ARRANGER_TOKEN)",
+        );
+    };
+    if state.login_limiter.check_key(&req.username).is_err() {
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many login attempts for this user; wait a minute",
+        );
+    }
+    // Password hashing is deliberately slow: at most two at a time, off the runtime.
+    let Ok(_slot) = state.password_slots.clone().acquire_owned().await else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        let user = dir.verify_password(&req.username, &req.password)?;
+        match user {
+            Some(u) => {
+                let (info, token) = dir.create_token(
+                    &u.name,
+                    TokenKind::Login,
+                    "login",
+                    Some(LOGIN_TTL.as_millis() as i64),
+                )?;
+                Ok::<_, arranger_store::StoreError>(Some((u, info, token)))
+            }
+            None => Ok(None),
+        }
+    })
+    .await;
+    match result {
+        Ok(Ok(Some((user, info, token)))) => {
+            let mut resp = Json(json!({
+                "token": token,
+                "user": { "id": user.id, "name": user.name, "is_admin": user.is_admin },
+                "expires_at": info.expires_at,
+            }))
+            .into_response();
+            resp.headers_mut()
+                .insert(header::SET_COOKIE, cookie(&token, LOGIN_TTL.as_secs()));
+            resp
+        }
+        Ok(Ok(None)) => error(
+            StatusCode::UNAUTHORIZED,
+            "wrong user name or password, or the user is disabled",
+        ),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "login failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "login failed inside the server; see its log",
+            )
+        }
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "login failed inside the server; see its log",
+        ),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let mut resp = Json(json!({ "ok": true })).into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, cookie("", 0));
+    if let (Some(dir), Some(p)) = (state.directory.clone(), presented_token(&headers)) {
+        let revoked = tokio::task::spawn_blocking(move || dir.revoke_token(&p.token)).await;
+        if matches!(revoked, Ok(Ok(true))) {
+            state.sweep_revoked().await;
+        }
+    }
+    resp
+}
+
+async fn ws_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("this endpoint speaks WebSocket only: {}", e.body_text()),
+            );
+        }
+    };
+    if state.shutdown.is_cancelled() {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is shutting down",
+        );
+    }
+    let Some(presented) = presented_token(&headers) else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "missing credentials: send `Authorization: Bearer <token>`, the login cookie, or the `bearer.<token>` subprotocol",
+        );
+    };
+    let auth = state.auth.clone();
+    let token = presented.token;
+    let who = match tokio::task::spawn_blocking(move || auth.authenticate(&token)).await {
+        Ok(Ok(Some(who))) => who,
+        Ok(Ok(None)) => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "invalid, expired or revoked token, or disabled user",
+            );
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "authentication failed");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "authentication failed inside the server; see its log",
+            );
+        }
+        Err(_) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "authentication failed inside the server",
+            );
+        }
+    };
+    let (user, token_id) = who;
+    let guard = match state.sessions.connect(&user).await {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::error!(user = %user.id, error = %e, "cannot activate the user's session");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot open your session; see the server log",
+            );
+        }
+    };
+    let conn_id = state.next_conn.fetch_add(1, Ordering::Relaxed);
+    let revoke = CancellationToken::new();
+    if let Ok(mut conns) = state.conns.lock() {
+        conns.insert(
+            conn_id,
+            ConnEntry {
+                token_id,
+                revoke: revoke.clone(),
+            },
+        );
+    }
+    let limits = &state.config.limits;
+    let mut ws = ws
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(limits.max_message_bytes)
+        .max_frame_size(limits.max_message_bytes);
+    if let Some(proto) = presented.subprotocol {
+        ws = ws.protocols([proto]);
+    }
+    let st = state.clone();
+    ws.on_failed_upgrade(|e| tracing::debug!(error = %e, "websocket upgrade failed"))
+        .on_upgrade(move |socket| async move {
+            connection::serve(socket, guard, st.clone(), revoke).await;
+            if let Ok(mut conns) = st.conns.lock() {
+                conns.remove(&conn_id);
+            }
+        })
+        .into_response()
+}

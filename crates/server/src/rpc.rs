@@ -1,0 +1,313 @@
+//! JSON-RPC method dispatch: typed parameters in, typed results out, errors mapped to
+//! codes with messages that say what was wrong.
+
+use crate::sessions::SessionContext;
+use arranger_domain::{Author, TaskStatus, UserCommand};
+use arranger_host::HostError;
+use arranger_host::fs::{FsError, WriteOptions};
+use arranger_protocol::codes;
+use arranger_protocol::jsonrpc::ErrorObject;
+use arranger_protocol::methods::*;
+use arranger_store::{NewTask, StoreError};
+use base64::Engine;
+use serde_json::Value;
+use std::sync::Arc;
+
+type RpcResult = Result<Value, ErrorObject>;
+
+fn parse<M: RpcMethod>(params: Option<Value>) -> Result<M::Params, ErrorObject> {
+    let v = match params {
+        None | Some(Value::Null) => Value::Object(Default::default()),
+        Some(v @ Value::Object(_)) => v,
+        Some(_) => {
+            return Err(ErrorObject::new(
+                codes::INVALID_PARAMS,
+                format!(
+                    "params of {} must be an object (by-name parameters)",
+                    M::NAME
+                ),
+            ));
+        }
+    };
+    serde_json::from_value(v).map_err(|e| {
+        ErrorObject::new(
+            codes::INVALID_PARAMS,
+            format!("invalid params for {}: {e}", M::NAME),
+        )
+    })
+}
+
+fn ok<M: RpcMethod>(r: M::Result) -> RpcResult {
+    serde_json::to_value(r)
+        .map_err(|e| internal(&format!("cannot encode the result of {}: {e}", M::NAME)))
+}
+
+fn internal(detail: &str) -> ErrorObject {
+    let incident = uuid::Uuid::now_v7().simple().to_string();
+    tracing::error!(incident = %incident, detail, "internal error");
+    ErrorObject::new(
+        codes::INTERNAL_ERROR,
+        format!("internal error; the server log has the details under incident {incident}"),
+    )
+}
+
+/// Maps a store error to a JSON-RPC error. Internal failures are logged, not shown.
+pub fn store_error(e: StoreError) -> ErrorObject {
+    match e {
+        StoreError::NotFound { .. } => ErrorObject::new(codes::NOT_FOUND, e.to_string()),
+        StoreError::Invalid(m) => ErrorObject::new(codes::INVALID_PARAMS, m),
+        StoreError::Conflict(m) => ErrorObject::new(codes::CONFLICT, m),
+        StoreError::Transition(t) => ErrorObject::new(codes::INVALID_TRANSITION, t.to_string())
+            .with_data(serde_json::json!({ "from": t.from, "to": t.to })),
+        other => internal(&other.to_string()),
+    }
+}
+
+/// Maps a host error to a JSON-RPC error.
+pub fn host_error(e: HostError) -> ErrorObject {
+    match e {
+        HostError::Store(s) => store_error(s),
+        HostError::Invalid(m) => ErrorObject::new(codes::INVALID_PARAMS, m),
+        HostError::NotFound(m) => ErrorObject::new(codes::NOT_FOUND, m),
+        HostError::Fs(f) => {
+            let code = match &f {
+                FsError::InvalidPath { .. } => codes::INVALID_PARAMS,
+                FsError::OutsideWorkspace { .. } => codes::PATH_OUTSIDE_WORKSPACE,
+                FsError::NotFound { .. } => codes::NOT_FOUND,
+                FsError::TooLarge { .. } => codes::TOO_LARGE,
+                FsError::Io { .. } => return internal(&f.to_string()),
+                _ => codes::CONFLICT,
+            };
+            ErrorObject::new(code, f.to_string())
+        }
+        other => internal(&other.to_string()),
+    }
+}
+
+fn decode(content: String, encoding: Encoding) -> Result<Vec<u8>, ErrorObject> {
+    match encoding {
+        Encoding::Utf8 => Ok(content.into_bytes()),
+        Encoding::Base64 => base64::engine::general_purpose::STANDARD
+            .decode(content.as_bytes())
+            .map_err(|e| {
+                ErrorObject::new(
+                    codes::INVALID_PARAMS,
+                    format!("content is not valid base64: {e}"),
+                )
+            }),
+    }
+}
+
+/// Runs one method for the context's user. The caller has already entered the user's
+/// context (`with_user`). `events.subscribe`/`unsubscribe` are handled by the connection.
+pub async fn dispatch(
+    ctx: &Arc<SessionContext>,
+    mode: &str,
+    method: &str,
+    params: Option<Value>,
+) -> RpcResult {
+    let host = &ctx.host;
+    let store = host.store().map_err(host_error)?;
+    macro_rules! call {
+        ($m:ty, |$p:ident| $body:expr) => {{
+            let $p = parse::<$m>(params)?;
+            ok::<$m>($body)
+        }};
+    }
+    match method {
+        ServerInfoMethod::NAME => call!(ServerInfoMethod, |_p| ServerInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            mode: mode.to_owned(),
+            user: UserInfo {
+                id: ctx.user.id.to_string(),
+                name: ctx.user.name.clone(),
+                is_admin: ctx.user.is_admin,
+            },
+            methods: NAMES.iter().map(|s| (*s).to_owned()).collect(),
+        }),
+        FsRead::NAME => call!(FsRead, |p| {
+            let data = host.read(p.path).await.map_err(host_error)?;
+            let size = data.len() as u64;
+            let content = match p.encoding {
+                Encoding::Utf8 => String::from_utf8(data).map_err(|_| {
+                    ErrorObject::new(
+                        codes::INVALID_PARAMS,
+                        "the file is not valid UTF-8; read it with \"encoding\": \"base64\"",
+                    )
+                })?,
+                Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(&data),
+            };
+            FsReadResult {
+                content,
+                encoding: p.encoding,
+                size,
+            }
+        }),
+        FsWrite::NAME => call!(FsWrite, |p| {
+            let data = decode(p.content, p.encoding)?;
+            let opts = WriteOptions {
+                create_parents: p.create_parents,
+                overwrite: p.overwrite,
+            };
+            host.write(p.path, data, opts).await.map_err(host_error)?
+        }),
+        FsStat::NAME => call!(FsStat, |p| host.stat(p.path).await.map_err(host_error)?),
+        FsList::NAME => call!(FsList, |p| FsListResult {
+            entries: host.list(p.path).await.map_err(host_error)?
+        }),
+        FsMkdir::NAME => call!(FsMkdir, |p| host
+            .mkdir(p.path, p.recursive)
+            .await
+            .map_err(host_error)?),
+        FsDelete::NAME => call!(FsDelete, |p| {
+            host.delete(p.path, p.recursive).await.map_err(host_error)?;
+            Empty {}
+        }),
+        FsRename::NAME => call!(FsRename, |p| host
+            .rename(p.from, p.to, p.overwrite)
+            .await
+            .map_err(host_error)?),
+        StateGet::NAME => call!(StateGet, |p| StateGetResult {
+            value: store.state_get(p.scope, p.key).await.map_err(store_error)?
+        }),
+        StateSet::NAME => call!(StateSet, |p| StateSetResult {
+            seq: store
+                .state_set(p.scope, p.key, p.value)
+                .await
+                .map_err(store_error)?
+        }),
+        StateDelete::NAME => call!(StateDelete, |p| DeletedResult {
+            deleted: store
+                .state_delete(p.scope, p.key)
+                .await
+                .map_err(store_error)?
+        }),
+        StateKeys::NAME => call!(StateKeys, |p| StateKeysResult {
+            keys: store.state_keys(p.scope).await.map_err(store_error)?
+        }),
+        CommandRegister::NAME => call!(CommandRegister, |p| {
+            host.register_command(UserCommand {
+                id: p.id,
+                title: p.title,
+                action: p.action,
+            })
+            .await
+            .map_err(host_error)?;
+            Empty {}
+        }),
+        CommandUnregister::NAME => call!(CommandUnregister, |p| DeletedResult {
+            deleted: store.unregister_command(p.id).await.map_err(store_error)?
+        }),
+        CommandList::NAME => call!(CommandList, |_p| {
+            let mut commands: Vec<CommandInfo> = arranger_host::BUILTINS
+                .iter()
+                .map(|b| CommandInfo {
+                    id: b.id.into(),
+                    title: b.title.into(),
+                    builtin: true,
+                    action: None,
+                })
+                .collect();
+            for c in store.list_commands().await.map_err(store_error)? {
+                commands.push(CommandInfo {
+                    id: c.id,
+                    title: c.title,
+                    builtin: false,
+                    action: Some(c.action),
+                });
+            }
+            CommandListResult { commands }
+        }),
+        CommandExecute::NAME => call!(CommandExecute, |p| CommandExecuteResult {
+            result: host
+                .execute_command(&p.id, p.args)
+                .await
+                .map_err(host_error)?
+        }),
+        SessionCreate::NAME => call!(SessionCreate, |p| store
+            .create_session(p.title)
+            .await
+            .map_err(store_error)?),
+        SessionList::NAME => call!(SessionList, |p| SessionListResult {
+            sessions: store
+                .list_sessions(p.include_archived)
+                .await
+                .map_err(store_error)?
+        }),
+        SessionRename::NAME => call!(SessionRename, |p| store
+            .rename_session(p.id, p.title)
+            .await
+            .map_err(store_error)?),
+        SessionArchive::NAME => call!(SessionArchive, |p| store
+            .set_archived(p.id, p.archived)
+            .await
+            .map_err(store_error)?),
+        BlackboardPost::NAME => call!(BlackboardPost, |p| {
+            let out = store
+                .post_message(p.session, Author::User, p.text)
+                .await
+                .map_err(store_error)?;
+            BlackboardPostResult {
+                message: out.message,
+                task: out.task,
+            }
+        }),
+        BlackboardHistory::NAME => call!(BlackboardHistory, |p| {
+            let limit = p.limit.unwrap_or(50).clamp(1, 500) as usize;
+            let (messages, has_more) = store
+                .history(p.session, p.before, limit)
+                .await
+                .map_err(store_error)?;
+            BlackboardHistoryResult { messages, has_more }
+        }),
+        TaskCreate::NAME => call!(TaskCreate, |p| store
+            .create_task(NewTask {
+                session: p.session,
+                title: p.title,
+                description: p.description,
+                priority: p.priority,
+                difficulty: p.difficulty,
+                context_refs: Vec::new(),
+            })
+            .await
+            .map_err(store_error)?),
+        TaskList::NAME => call!(TaskList, |p| TaskListResult {
+            tasks: store
+                .list_tasks(p.session, p.status)
+                .await
+                .map_err(store_error)?
+        }),
+        TaskGet::NAME => call!(TaskGet, |p| {
+            let (task, history) = store.get_task(p.id).await.map_err(store_error)?;
+            TaskGetResult { task, history }
+        }),
+        TaskCancel::NAME => call!(TaskCancel, |p| {
+            let reason = Some(p.reason.unwrap_or_else(|| "cancelled by the user".into()));
+            store
+                .transition_task(p.id, TaskStatus::Failed, reason)
+                .await
+                .map_err(store_error)?
+        }),
+        TaskRetry::NAME => call!(TaskRetry, |p| store
+            .transition_task(
+                p.id,
+                TaskStatus::Pending,
+                Some("retried by the user".into())
+            )
+            .await
+            .map_err(store_error)?),
+        EventsList::NAME => call!(EventsList, |p| {
+            let limit = p.limit.unwrap_or(100).clamp(1, 1000) as usize;
+            EventsListResult {
+                events: store
+                    .events_after(p.since, limit)
+                    .await
+                    .map_err(store_error)?,
+            }
+        }),
+        other => Err(ErrorObject::new(
+            codes::METHOD_NOT_FOUND,
+            format!("no method {other:?}; server.info lists the methods this server answers"),
+        )),
+    }
+}

@@ -1,0 +1,254 @@
+//! The SessionManager (BRIEF A2): one [`SessionContext`] per user.
+
+use crate::ServerError;
+use crate::config::{Mode, ServerConfig};
+use arranger_domain::UserId;
+use arranger_domain::fs::FileChange;
+use arranger_host::fs::Workspace;
+use arranger_host::watch::{WatchGuard, WatchHub};
+use arranger_host::{UserHost, with_user};
+use arranger_store::{LocalBus, User, UserStore, now_ms};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{OnceCell, broadcast, mpsc};
+
+/// Events a lagging subscriber may fall behind before it replays from the log.
+const BUS_CAPACITY: usize = 64;
+
+/// One user's live context: their host API, their store and who is connected.
+/// Shared by all of the user's connections; dropped when idle (data stays on disk).
+pub struct SessionContext {
+    /// The user, as the credentials proved.
+    pub user: User,
+    /// The host API scoped to this user.
+    pub host: UserHost,
+    /// The user's state store.
+    pub store: UserStore,
+    connections: AtomicUsize,
+    last_active: AtomicI64,
+    files: Mutex<FileFeed>,
+    watch_hub: Option<WatchHub>,
+}
+
+/// The user's file-change feed: started by the first subscriber, shared by the rest.
+#[derive(Default)]
+struct FileFeed {
+    tx: Option<broadcast::Sender<Arc<Vec<FileChange>>>>,
+    guard: Option<WatchGuard>,
+}
+
+impl SessionContext {
+    /// Connections of this user open right now.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Marks activity (keeps the context from being dropped as idle).
+    pub fn touch(&self) {
+        self.last_active.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// Subscribes to file changes of the user's workspace, starting the watcher if this
+    /// is the first subscriber. `None` when watching is unavailable.
+    pub fn subscribe_files(self: &Arc<Self>) -> Option<broadcast::Receiver<Arc<Vec<FileChange>>>> {
+        let hub = self.watch_hub.as_ref()?;
+        let mut feed = self.files.lock().ok()?;
+        if let Some(tx) = &feed.tx {
+            return Some(tx.subscribe());
+        }
+        let (tx, rx) = broadcast::channel(16);
+        let (sink, mut changes) = mpsc::channel::<Vec<FileChange>>(16);
+        let guard = match hub.watch(
+            self.host.workspace().root(),
+            self.host.workspace().hidden().to_vec(),
+            sink,
+        ) {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(user = %self.user.id, error = %e, "cannot watch the workspace");
+                return None;
+            }
+        };
+        let fan_out = tx.clone();
+        tokio::spawn(async move {
+            while let Some(batch) = changes.recv().await {
+                let _ = fan_out.send(Arc::new(batch));
+            }
+        });
+        feed.tx = Some(tx);
+        feed.guard = Some(guard);
+        Some(rx)
+    }
+}
+
+/// Counts a connection for as long as it lives.
+pub struct ConnectionGuard {
+    ctx: Arc<SessionContext>,
+}
+
+impl ConnectionGuard {
+    /// The context.
+    pub fn ctx(&self) -> &Arc<SessionContext> {
+        &self.ctx
+    }
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.ctx.connections.fetch_sub(1, Ordering::Relaxed);
+        self.ctx.touch();
+    }
+}
+
+type Slot = Arc<OnceCell<Arc<SessionContext>>>;
+
+/// Routes users to their contexts; creates each once, on first use.
+pub struct SessionManager {
+    config: Arc<ServerConfig>,
+    contexts: Mutex<HashMap<UserId, Slot>>,
+    watch_hub: Option<WatchHub>,
+}
+
+impl SessionManager {
+    /// A manager for this configuration. The file watcher is optional: without it the
+    /// server still works, without `fs.changed` notifications.
+    pub fn new(config: Arc<ServerConfig>) -> Self {
+        let watch_hub = match WatchHub::new() {
+            Ok(h) => Some(h),
+            Err(e) => {
+                tracing::warn!(error = %e, "file watching unavailable");
+                None
+            }
+        };
+        SessionManager {
+            config,
+            contexts: Mutex::new(HashMap::new()),
+            watch_hub,
+        }
+    }
+
+    /// The user's directory: `<data-dir>/users/<id>`.
+    pub fn user_dir(&self, user: &UserId) -> PathBuf {
+        self.config.data_dir.join("users").join(user.as_str())
+    }
+
+    /// Contexts in memory right now.
+    pub fn active(&self) -> usize {
+        self.contexts.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// The user's context, created (and the user's team activated) on first use; the
+    /// returned guard counts the connection.
+    pub async fn connect(&self, user: &User) -> Result<ConnectionGuard, ServerError> {
+        let ctx = self.get(user).await?;
+        ctx.connections.fetch_add(1, Ordering::Relaxed);
+        ctx.touch();
+        Ok(ConnectionGuard { ctx })
+    }
+
+    /// The user's context, created on first use.
+    pub async fn get(&self, user: &User) -> Result<Arc<SessionContext>, ServerError> {
+        let slot = {
+            let mut map = self
+                .contexts
+                .lock()
+                .map_err(|_| ServerError::Watch("session map poisoned".into()))?;
+            map.entry(user.id.clone()).or_default().clone()
+        };
+        let ctx = slot.get_or_try_init(|| self.activate(user.clone())).await?;
+        Ok(ctx.clone())
+    }
+
+    async fn activate(&self, user: User) -> Result<Arc<SessionContext>, ServerError> {
+        let user_dir = self.user_dir(&user.id);
+        let (root, hidden) = match &self.config.mode {
+            Mode::SingleUser { workspace, .. } => {
+                // Hide the data directory if it lives inside the workspace.
+                let hidden = self
+                    .config
+                    .data_dir
+                    .strip_prefix(workspace)
+                    .ok()
+                    .and_then(|rel| rel.components().next())
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .into_iter()
+                    .collect::<Vec<_>>();
+                (workspace.clone(), hidden)
+            }
+            Mode::MultiUser => (user_dir.join("workspace"), Vec::new()),
+        };
+        let mk = root.clone();
+        tokio::task::spawn_blocking(move || std::fs::create_dir_all(&mk))
+            .await
+            .map_err(|e| ServerError::Watch(e.to_string()))?
+            .map_err(|e| ServerError::DataDir {
+                path: root.clone(),
+                source: e,
+            })?;
+        let store = UserStore::new(
+            user_dir.join("state.db"),
+            Arc::new(LocalBus::new(BUS_CAPACITY)),
+        );
+        let host = UserHost::new(
+            user.id.clone(),
+            Workspace::new(root).with_hidden(hidden),
+            store.clone(),
+        );
+        // Activation: nothing of this user runs in memory yet, so any task still marked
+        // running was cut off by a crash or an idle drop; hand it on.
+        let moved = with_user(user.id.clone(), store.recover_after_crash()).await?;
+        if !moved.is_empty() {
+            tracing::info!(user = %user.id, tasks = moved.len(), "moved interrupted tasks to reassigning");
+        }
+        tracing::debug!(user = %user.id, "session context activated");
+        Ok(Arc::new(SessionContext {
+            user,
+            host,
+            store,
+            connections: AtomicUsize::new(0),
+            last_active: AtomicI64::new(now_ms()),
+            files: Mutex::new(FileFeed::default()),
+            watch_hub: self.watch_hub.clone(),
+        }))
+    }
+
+    /// Closes idle SQLite handles and drops contexts without connections that have been
+    /// idle for `session_idle`. Returns (handles closed, contexts dropped).
+    pub fn reap(&self) -> (usize, usize) {
+        let limits = &self.config.limits;
+        let now = now_ms();
+        let mut closed = 0;
+        let mut dropped = 0;
+        let Ok(mut map) = self.contexts.lock() else {
+            return (0, 0);
+        };
+        map.retain(|_, slot| {
+            let Some(ctx) = slot.get() else { return true };
+            if ctx.store.close_if_idle(limits.db_idle) {
+                closed += 1;
+            }
+            let idle = now.saturating_sub(ctx.last_active.load(Ordering::Relaxed));
+            let keep = ctx.connections() > 0 || idle < limits.session_idle.as_millis() as i64;
+            if !keep {
+                dropped += 1;
+            }
+            keep
+        });
+        (closed, dropped)
+    }
+
+    /// Drops every context (at shutdown), closing their database handles.
+    pub async fn close_all(&self) {
+        let all: Vec<Slot> = match self.contexts.lock() {
+            Ok(mut map) => map.drain().map(|(_, s)| s).collect(),
+            Err(_) => return,
+        };
+        for slot in all {
+            if let Some(ctx) = slot.get() {
+                ctx.store.close_if_idle(std::time::Duration::ZERO);
+            }
+        }
+    }
+}
