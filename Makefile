@@ -17,9 +17,14 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-## Regenerate docs/protocol.schema.json from the Rust types.
+## Regenerate docs/protocol.schema.json and the reference part of docs/protocol.md from the Rust types.
 schema:
 	cargo run -q -p arranger -- schema > docs/protocol.schema.json
+	cargo run -q -p arranger -- schema --markdown > target-reference.md.tmp
+	sed -n '1,/^<!-- reference:start -->$$/p' docs/protocol.md > protocol.md.tmp
+	cat target-reference.md.tmp >> protocol.md.tmp
+	sed -n '/^<!-- reference:end -->$$/,$$p' docs/protocol.md >> protocol.md.tmp
+	mv protocol.md.tmp docs/protocol.md && rm -f target-reference.md.tmp
 
 ## The density and latency benchmark (see docs/benchmarks.md).
 bench:

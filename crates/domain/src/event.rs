@@ -62,7 +62,7 @@ pub enum EventKind {
         /// The new task.
         task: Task,
     },
-    /// A task changed; `from`/`to` are set when its state changed.
+    /// A task changed; `from` is set when its state changed (the new state is `task.status`).
     TaskUpdated {
         /// The task after the change.
         task: Task,
