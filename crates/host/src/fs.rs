@@ -35,6 +35,8 @@
 //!   directories in the middle of the path are followed when they stay inside the workspace.
 //! * [`Workspace::delete`] removes a link itself, never its target, and
 //!   [`Workspace::rename`] moves the link itself.
+//! * Paths are normalised lexically before anything else, so a trailing `/` or `/.` does not
+//!   force a link to be followed: `link/` and `link/.` name the link itself.
 //!
 //! # Hidden names
 //!
@@ -323,6 +325,7 @@ impl Workspace {
     /// Top-level names inside the workspace that the API must treat as nonexistent and refuse
     /// (e.g. the server's data dir `.arranger` when it lives inside the workspace in
     /// single-user mode). Names that are not a single valid component are ignored.
+    #[must_use]
     pub fn with_hidden(mut self, names: impl IntoIterator<Item = String>) -> Self {
         for name in names {
             let valid = !name.is_empty()

@@ -68,13 +68,20 @@ fn now_ms() -> i64 {
 fn write_and_read_text_and_binary() {
     let (_tmp, root, ws) = setup();
     let stat = ws
-        .write("hello.txt", "héllo wörld\n".as_bytes(), WriteOptions::default())
+        .write(
+            "hello.txt",
+            "héllo wörld\n".as_bytes(),
+            WriteOptions::default(),
+        )
         .unwrap();
     assert_eq!(stat.path, "hello.txt");
     assert_eq!(stat.kind, FileKind::File);
     assert_eq!(stat.size, "héllo wörld\n".len() as u64);
     assert!((stat.modified.unwrap() - now_ms()).abs() < 60_000);
-    assert_eq!(ws.read("hello.txt", 1024).unwrap(), "héllo wörld\n".as_bytes());
+    assert_eq!(
+        ws.read("hello.txt", 1024).unwrap(),
+        "héllo wörld\n".as_bytes()
+    );
     assert_eq!(
         std::fs::read(root.join("hello.txt")).unwrap(),
         "héllo wörld\n".as_bytes()
@@ -109,7 +116,10 @@ fn read_limits_and_errors() {
         ws.read("dir", 100),
         Err(FsError::IsADirectory { .. })
     ));
-    assert!(matches!(ws.read("", 100), Err(FsError::IsADirectory { .. })));
+    assert!(matches!(
+        ws.read("", 100),
+        Err(FsError::IsADirectory { .. })
+    ));
     assert_eq!(
         ws.read("missing", 100).unwrap_err(),
         FsError::NotFound {
@@ -173,8 +183,7 @@ fn write_keeps_permissions_of_the_replaced_file() {
     let (_tmp, root, ws) = setup();
     ws.write("run.sh", b"#!/bin/sh\n", WriteOptions::default())
         .unwrap();
-    std::fs::set_permissions(root.join("run.sh"), std::fs::Permissions::from_mode(0o750))
-        .unwrap();
+    std::fs::set_permissions(root.join("run.sh"), std::fs::Permissions::from_mode(0o750)).unwrap();
     ws.write("run.sh", b"#!/bin/sh\necho hi\n", WriteOptions::default())
         .unwrap();
     let mode = std::fs::metadata(root.join("run.sh"))
@@ -346,7 +355,10 @@ fn mkdir_rules() {
         ws.mkdir("f/sub", true),
         Err(FsError::NotADirectory { .. })
     ));
-    assert!(matches!(ws.mkdir("", true), Err(FsError::InvalidPath { .. })));
+    assert!(matches!(
+        ws.mkdir("", true),
+        Err(FsError::InvalidPath { .. })
+    ));
 }
 
 #[test]
@@ -542,17 +554,28 @@ fn hidden_names_do_not_exist() {
         let read = ws.read(path, 100).unwrap_err();
         assert!(read.is_not_found(), "read {path}: {read:?}");
     }
-    for path in [".arranger", "self/.arranger", "sub/up/.arranger", "hidden_link"] {
+    for path in [
+        ".arranger",
+        "self/.arranger",
+        "sub/up/.arranger",
+        "hidden_link",
+    ] {
         assert!(ws.list(path).unwrap_err().is_not_found(), "list {path}");
     }
     for path in [".arranger/db", "self/.arranger", "sub/up/.arranger/x"] {
         assert!(ws.stat(path).unwrap_err().is_not_found(), "stat {path}");
-        assert!(ws.delete(path, true).unwrap_err().is_not_found(), "delete {path}");
+        assert!(
+            ws.delete(path, true).unwrap_err().is_not_found(),
+            "delete {path}"
+        );
         assert!(
             ws.write(path, b"x", parents()).unwrap_err().is_not_found(),
             "write {path}"
         );
-        assert!(ws.mkdir(path, true).unwrap_err().is_not_found(), "mkdir {path}");
+        assert!(
+            ws.mkdir(path, true).unwrap_err().is_not_found(),
+            "mkdir {path}"
+        );
         assert!(
             ws.rename("plain", path, true).unwrap_err().is_not_found(),
             "rename to {path}"
@@ -562,9 +585,15 @@ fn hidden_names_do_not_exist() {
             "rename from {path}"
         );
     }
-    assert!(ws.write(".arranger", b"x", WriteOptions::default()).is_err());
+    assert!(
+        ws.write(".arranger", b"x", WriteOptions::default())
+            .is_err()
+    );
     assert_eq!(std::fs::read(root.join(".arranger/db")).unwrap(), b"db");
-    assert_eq!(std::fs::read_dir(root.join(".arranger")).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(root.join(".arranger")).unwrap().count(),
+        1
+    );
     // The links themselves are ordinary entries.
     assert_eq!(ws.stat("hidden_link").unwrap().kind, FileKind::Symlink);
 }

@@ -418,15 +418,6 @@ async fn ws_handler(
     };
     let conn_id = state.next_conn.fetch_add(1, Ordering::Relaxed);
     let revoke = CancellationToken::new();
-    if let Ok(mut conns) = state.conns.lock() {
-        conns.insert(
-            conn_id,
-            ConnEntry {
-                token_id,
-                revoke: revoke.clone(),
-            },
-        );
-    }
     let limits = &state.config.limits;
     let mut ws = ws
         .read_buffer_size(4096)
@@ -439,6 +430,15 @@ async fn ws_handler(
     let st = state.clone();
     ws.on_failed_upgrade(|e| tracing::debug!(error = %e, "websocket upgrade failed"))
         .on_upgrade(move |socket| async move {
+            if let Ok(mut conns) = st.conns.lock() {
+                conns.insert(
+                    conn_id,
+                    ConnEntry {
+                        token_id,
+                        revoke: revoke.clone(),
+                    },
+                );
+            }
             connection::serve(socket, guard, st.clone(), revoke).await;
             if let Ok(mut conns) = st.conns.lock() {
                 conns.remove(&conn_id);

@@ -51,7 +51,11 @@ impl TestServer {
     }
 
     pub async fn multi_with(limits: Limits) -> Self {
-        let data = tempfile::tempdir().unwrap();
+        Self::multi_in(tempfile::tempdir().unwrap(), limits).await
+    }
+
+    /// A multi-user server on an existing data directory.
+    pub async fn multi_in(data: tempfile::TempDir, limits: Limits) -> Self {
         let (addr, stop, handle) =
             start(config(data.path().to_owned(), Mode::MultiUser, limits)).await;
         let dir = SqliteDirectory::open(&data.path().join("arranger.db")).unwrap();
