@@ -207,3 +207,64 @@ impl UserHost {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::with_user;
+    use arranger_store::LocalBus;
+
+    fn host(dir: &std::path::Path, user: &str) -> UserHost {
+        let store = UserStore::new(dir.join(user).join("state.db"), Arc::new(LocalBus::new(8)));
+        std::fs::create_dir_all(dir.join(user).join("ws")).unwrap();
+        UserHost::new(
+            UserId::new(user),
+            Workspace::new(dir.join(user).join("ws")),
+            store,
+        )
+    }
+
+    #[tokio::test]
+    async fn calls_without_or_with_another_users_context_fail_loudly() {
+        let t = tempfile::tempdir().unwrap();
+        let alice = host(t.path(), "alice");
+        assert!(matches!(
+            alice.list(String::new()).await,
+            Err(HostError::NoUserContext)
+        ));
+        assert!(matches!(alice.store(), Err(HostError::NoUserContext)));
+        let wrong = with_user(UserId::new("bob"), alice.read("x".into())).await;
+        assert!(matches!(wrong, Err(HostError::WrongUser)));
+        let ok = with_user(UserId::new("alice"), alice.list(String::new())).await;
+        assert!(ok.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn builtin_ids_are_reserved_and_prompt_commands_post() {
+        let t = tempfile::tempdir().unwrap();
+        let h = host(t.path(), "alice");
+        with_user(UserId::new("alice"), async {
+            let reserved = UserCommand {
+                id: "arranger.post".into(),
+                title: "mine".into(),
+                action: CommandAction::Prompt {
+                    template: "x".into(),
+                },
+            };
+            assert!(matches!(
+                h.register_command(reserved).await,
+                Err(HostError::Invalid(_))
+            ));
+            let out = h
+                .execute_command("arranger.createTask", json!({"title": "from a command"}))
+                .await
+                .unwrap();
+            assert_eq!(out["title"], "from a command");
+            let missing = h.execute_command("arranger.newSession", json!({})).await;
+            assert!(matches!(missing, Err(HostError::Invalid(_))));
+            let unknown = h.execute_command("nope", json!({})).await;
+            assert!(matches!(unknown, Err(HostError::NotFound(_))));
+        })
+        .await;
+    }
+}

@@ -220,3 +220,56 @@ async fn single_user_mode_needs_the_token_and_serves_the_workspace() {
     .await;
     assert_eq!(status, 400, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_user_data_dir_inside_the_workspace_is_invisible_to_the_api() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path().canonicalize().unwrap();
+    std::fs::write(root.join("main.rs"), "fn main() {}").unwrap();
+    let token = "single-user-token-abcdefghij";
+    let config = arranger_server::ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: root.join(".arranger"),
+        mode: arranger_server::Mode::SingleUser {
+            workspace: root.clone(),
+            token: token.into(),
+        },
+        allowed_origins: vec![],
+        allowed_hosts: vec![],
+        limits: arranger_server::Limits::default(),
+    };
+    let (addr, _stop, _handle) = common::start(config).await;
+    let mut c = Client::connect(&addr, token).await.unwrap();
+    c.call_raw("state.set", json!({"key": "k", "value": 1}))
+        .await
+        .unwrap();
+    assert!(root.join(".arranger/users/local/state.db").exists());
+    let list = c.call_raw("fs.list", json!({})).await.unwrap();
+    let names: Vec<_> = list["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("main.rs")]);
+    for (m, p) in [
+        (
+            "fs.read",
+            json!({"path": ".arranger/users/local/state.db", "encoding": "base64"}),
+        ),
+        ("fs.stat", json!({"path": ".arranger"})),
+        ("fs.delete", json!({"path": ".arranger", "recursive": true})),
+        (
+            "fs.write",
+            json!({"path": ".arranger/token", "content": "mine"}),
+        ),
+    ] {
+        let e = c.call_raw(m, p).await.unwrap_err();
+        assert_eq!(
+            e.code(),
+            Some(arranger_protocol::codes::NOT_FOUND),
+            "{m}: {e}"
+        );
+    }
+    assert!(root.join(".arranger/users/local/state.db").exists());
+}
