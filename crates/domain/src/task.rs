@@ -140,87 +140,68 @@ pub struct InvalidTransition {
     pub to: TaskStatus,
 }
 
-/// JSON Schema for a `u8` newtype limited to `1..=max`.
-macro_rules! bounded_u8_schema {
-    ($name:ident, $max:expr) => {
+/// A `u8` newtype limited to `1..=max`: serde checks the range, schemars describes it.
+macro_rules! bounded_u8 {
+    ($(#[$doc:meta])* $name:ident, $what:literal, max = $max:literal, $(#[$cdoc:meta])* $default:ident = $dv:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "u8", into = "u8")]
+        pub struct $name(u8);
+
+        impl $name {
+            $(#[$cdoc])*
+            pub const $default: $name = $name($dv);
+
+            /// The numeric value.
+            pub fn get(self) -> u8 {
+                self.0
+            }
+        }
+
+        impl TryFrom<u8> for $name {
+            type Error = String;
+            fn try_from(v: u8) -> Result<Self, String> {
+                if (1..=$max).contains(&v) {
+                    Ok($name(v))
+                } else {
+                    Err(format!(concat!($what, " must be between 1 and ", $max, ", got {}"), v))
+                }
+            }
+        }
+
+        impl From<$name> for u8 {
+            fn from(v: $name) -> u8 {
+                v.0
+            }
+        }
+
         impl JsonSchema for $name {
             fn schema_name() -> std::borrow::Cow<'static, str> {
                 stringify!($name).into()
             }
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                schemars::json_schema!({ "type": "integer", "minimum": 1, "maximum": $max })
+                schemars::json_schema!({
+                    "type": "integer", "minimum": 1, "maximum": $max,
+                    "description": concat!(stringify!($name), ", 1 to ", $max, ".")
+                })
             }
         }
     };
 }
 
-/// Task priority, 1 (lowest) to 5 (highest).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "u8", into = "u8")]
-pub struct Priority(u8);
-
-bounded_u8_schema!(Priority, 5);
-
-impl Priority {
+bounded_u8!(
+    /// Task priority, 1 (lowest) to 5 (highest).
+    Priority, "priority", max = 5,
     /// The priority of a task created without one.
-    pub const NORMAL: Priority = Priority(3);
+    NORMAL = 3
+);
 
-    /// The numeric value, 1..=5.
-    pub fn get(self) -> u8 {
-        self.0
-    }
-}
-
-impl TryFrom<u8> for Priority {
-    type Error = String;
-    fn try_from(v: u8) -> Result<Self, String> {
-        if (1..=5).contains(&v) {
-            Ok(Priority(v))
-        } else {
-            Err(format!("priority must be between 1 and 5, got {v}"))
-        }
-    }
-}
-
-impl From<Priority> for u8 {
-    fn from(p: Priority) -> u8 {
-        p.0
-    }
-}
-
-/// Estimated difficulty, 1 (trivial) to 10 (hardest).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "u8", into = "u8")]
-pub struct Difficulty(u8);
-
-bounded_u8_schema!(Difficulty, 10);
-
-impl Difficulty {
+bounded_u8!(
+    /// Estimated difficulty, 1 (trivial) to 10 (hardest).
+    Difficulty, "difficulty", max = 10,
     /// The difficulty of a task created without an estimate.
-    pub const UNKNOWN: Difficulty = Difficulty(5);
-
-    /// The numeric value, 1..=10.
-    pub fn get(self) -> u8 {
-        self.0
-    }
-}
-
-impl TryFrom<u8> for Difficulty {
-    type Error = String;
-    fn try_from(v: u8) -> Result<Self, String> {
-        if (1..=10).contains(&v) {
-            Ok(Difficulty(v))
-        } else {
-            Err(format!("difficulty must be between 1 and 10, got {v}"))
-        }
-    }
-}
-
-impl From<Difficulty> for u8 {
-    fn from(d: Difficulty) -> u8 {
-        d.0
-    }
-}
+    UNKNOWN = 5
+);
 
 /// A piece of context a task used: a file or a span of it, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

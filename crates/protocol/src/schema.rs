@@ -47,8 +47,8 @@ fn type_of(schema: &Value) -> String {
             return alts.iter().map(type_of).collect::<Vec<_>>().join(" \\| ");
         }
     }
-    match schema.get("type") {
-        Some(Value::String(t)) if t == "array" => {
+    let array_or = |t: &str| {
+        if t == "array" {
             format!(
                 "{}[]",
                 schema
@@ -56,22 +56,15 @@ fn type_of(schema: &Value) -> String {
                     .map(type_of)
                     .unwrap_or_else(|| "any".into())
             )
+        } else {
+            t.to_owned()
         }
-        Some(Value::String(t)) => t.clone(),
+    };
+    match schema.get("type") {
+        Some(Value::String(t)) => array_or(t),
         Some(Value::Array(ts)) => ts
             .iter()
-            .map(|t| match t {
-                Value::String(s) if s == "array" => {
-                    format!(
-                        "{}[]",
-                        schema
-                            .get("items")
-                            .map(type_of)
-                            .unwrap_or_else(|| "any".into())
-                    )
-                }
-                other => other.as_str().unwrap_or("any").to_owned(),
-            })
+            .map(|t| array_or(t.as_str().unwrap_or("any")))
             .collect::<Vec<_>>()
             .join(" \\| "),
         _ => "any".into(),
