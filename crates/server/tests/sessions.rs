@@ -161,3 +161,24 @@ async fn health_and_metrics_answer() {
     assert_eq!(s, 404);
     assert!(body.contains("/api/v1/ws"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_closes_connections_with_going_away_after_finishing_writes() {
+    let srv = TestServer::multi().await;
+    let token = srv.user("alice");
+    let mut c = srv.client(&token).await;
+    c.call_raw("blackboard.post", json!({"text": "before shutdown"}))
+        .await
+        .unwrap();
+    let data = srv.stop().await;
+    c.set_timeout(Duration::from_secs(10));
+    match c.read_response().await {
+        Err(arranger_client::ClientError::Closed(Some((code, _)))) => assert_eq!(code, 1001),
+        other => panic!("expected a 1001 close, got {other:?}"),
+    }
+    // Restarted on the same data, the acknowledged message is there.
+    let srv = TestServer::multi_in(data, Limits::default()).await;
+    let mut c = srv.client(&token).await;
+    let h = c.call_raw("blackboard.history", json!({})).await.unwrap();
+    assert_eq!(h["messages"][0]["text"], "before shutdown");
+}

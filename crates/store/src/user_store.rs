@@ -61,6 +61,9 @@ struct Inner {
     last_used: AtomicI64,
     /// The highest committed sequence number, once known (0 = not loaded yet).
     last_seq: AtomicU64,
+    /// Hot data: every session, as last read; `None` until read or after a change to
+    /// sessions, messages or tasks (which move a session's `updated_at`).
+    sessions: Mutex<Option<Arc<Vec<Session>>>>,
     bus: Arc<dyn EventBus>,
 }
 
@@ -93,6 +96,7 @@ impl UserStore {
                 conn: Mutex::new(None),
                 last_used: AtomicI64::new(now_ms()),
                 last_seq: AtomicU64::new(0),
+                sessions: Mutex::new(None),
                 bus,
             }),
         }
@@ -121,7 +125,12 @@ impl UserStore {
             return false;
         }
         match self.inner.conn.try_lock() {
-            Ok(mut guard) => guard.take().is_some(),
+            Ok(mut guard) => {
+                if let Ok(mut cached) = self.inner.sessions.lock() {
+                    *cached = None;
+                }
+                guard.take().is_some()
+            }
             Err(_) => false,
         }
     }
@@ -169,6 +178,18 @@ impl UserStore {
                 (r, ev.out)
             };
             tx.commit()?;
+            let touches_sessions = events.iter().any(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::SessionCreated { .. }
+                        | EventKind::SessionUpdated { .. }
+                        | EventKind::MessageAdded { .. }
+                        | EventKind::TaskCreated { .. }
+                )
+            });
+            if touches_sessions && let Ok(mut cached) = inner.sessions.lock() {
+                *cached = None;
+            }
             for e in events {
                 inner.last_seq.fetch_max(e.seq, Ordering::Relaxed);
                 inner.bus.publish(Arc::new(e));
@@ -242,17 +263,34 @@ impl UserStore {
         .await
     }
 
-    /// Lists sessions, most recently updated first.
+    /// Lists sessions, most recently updated first. Served from memory while no session,
+    /// message or task changed since the last read.
     pub async fn list_sessions(&self, include_archived: bool) -> Result<Vec<Session>, StoreError> {
-        self.call(move |conn, _| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, title, archived, created_at, updated_at FROM sessions
-                 WHERE ?1 OR archived = 0 ORDER BY updated_at DESC, id",
-            )?;
-            let rows = stmt.query_map([include_archived], session_from_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await
+        let cached = self.inner.sessions.lock().ok().and_then(|c| c.clone());
+        let all = match cached {
+            Some(all) => all,
+            None => {
+                self.call(|conn, inner| {
+                    let mut stmt = conn.prepare_cached(
+                        "SELECT id, title, archived, created_at, updated_at FROM sessions
+                         ORDER BY updated_at DESC, id",
+                    )?;
+                    let rows = stmt.query_map([], session_from_row)?;
+                    let all = Arc::new(rows.collect::<Result<Vec<_>, _>>()?);
+                    // Filled while holding the handle, so no write can slip in between.
+                    if let Ok(mut c) = inner.sessions.lock() {
+                        *c = Some(all.clone());
+                    }
+                    Ok(all)
+                })
+                .await?
+            }
+        };
+        Ok(all
+            .iter()
+            .filter(|s| include_archived || !s.archived)
+            .cloned()
+            .collect())
     }
 
     /// One session.

@@ -315,3 +315,28 @@ async fn idle_handles_close_and_reopen_transparently() {
     assert_eq!(msgs.len(), 1);
     assert!(s.is_open());
 }
+
+#[tokio::test]
+async fn the_session_list_cache_follows_every_change() {
+    let (_t, s) = store();
+    assert_eq!(s.list_sessions(false).await.unwrap().len(), 1);
+    let b = s.create_session("B".into()).await.unwrap();
+    let list = s.list_sessions(false).await.unwrap();
+    assert_eq!(list[0].id, b.id, "newest first");
+    // Posting to the default session moves it to the top (timestamps are in ms).
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    s.post_message(None, Author::User, "hi".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.list_sessions(false).await.unwrap()[0].id,
+        SessionId::default_session()
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    s.rename_session(b.id.clone(), "B2".into()).await.unwrap();
+    let list = s.list_sessions(true).await.unwrap();
+    assert_eq!(list[0].title, "B2");
+    s.set_archived(b.id.clone(), true).await.unwrap();
+    assert_eq!(s.list_sessions(false).await.unwrap().len(), 1);
+    assert_eq!(s.list_sessions(true).await.unwrap().len(), 2);
+}
