@@ -8,6 +8,7 @@
 //! Types derive `serde` and `schemars` so that the protocol crate can describe them,
 //! but the wire envelope itself is not known here.
 
+pub mod agent;
 pub mod command;
 pub mod event;
 pub mod fs;
@@ -15,6 +16,7 @@ pub mod ids;
 pub mod session;
 pub mod task;
 
+pub use agent::{Agent, AgentModel, AgentRole, Needs, Score};
 pub use command::{CommandAction, UserCommand, validate_command_id};
 pub use event::{Event, EventKind, StateScope};
 pub use ids::{AgentId, MessageId, SessionId, TaskId, UserId};
