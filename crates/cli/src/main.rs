@@ -19,7 +19,12 @@ struct Cli {
 #[derive(clap::Args, Clone)]
 struct DataDir {
     /// Where all data lives.
-    #[arg(long, default_value = "./.arranger", env = "ARRANGER_DATA_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "./.arranger",
+        env = "ARRANGER_DATA_DIR"
+    )]
     data_dir: PathBuf,
 }
 
@@ -66,8 +71,12 @@ enum Command {
         #[command(flatten)]
         data: DataDir,
     },
-    /// Prints the JSON Schema of the JSON-RPC protocol.
-    Schema,
+    /// Prints the JSON Schema of the JSON-RPC protocol (or its Markdown reference).
+    Schema {
+        /// Print the Markdown method reference (the generated part of docs/protocol.md).
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy)]
@@ -162,11 +171,15 @@ fn main() -> Result<()> {
         }
         Command::User { action, data } => user(action, &directory(&data.data_dir)?),
         Command::Token { action, data } => token(action, &directory(&data.data_dir)?),
-        Command::Schema => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&arranger_protocol::schema::document())?
-            );
+        Command::Schema { markdown } => {
+            if markdown {
+                print!("{}", arranger_protocol::schema::reference_markdown());
+            } else {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&arranger_protocol::schema::document())?
+                );
+            }
             Ok(())
         }
     }

@@ -240,7 +240,11 @@ mod tests {
             Some(idle.id.clone()),
             "an idle agent beats a busy one"
         );
-        let (pick, scores) = choose(&needs("coding", &["rust"]), &team, std::slice::from_ref(&idle.id));
+        let (pick, scores) = choose(
+            &needs("coding", &["rust"]),
+            &team,
+            std::slice::from_ref(&idle.id),
+        );
         assert_eq!(
             pick,
             Some(busy.id.clone()),

@@ -2,7 +2,7 @@
 //! per-user, gap-free sequence (BRIEF B1).
 
 use crate::command::UserCommand;
-use crate::{Message, Session, Task, TaskStatus, Timestamp};
+use crate::{Agent, AssistRequest, Message, Session, Step, Task, TaskStatus, Timestamp, ToolRun};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +93,36 @@ pub enum EventKind {
         /// Its id.
         id: String,
     },
+    /// An agent was created or changed (configuration, record).
+    AgentUpdated {
+        /// The agent after the change.
+        agent: Agent,
+    },
+    /// An agent recorded a step (a model turn, a tool result, a note).
+    StepAdded {
+        /// The step.
+        step: Step,
+    },
+    /// A tool run started.
+    ToolRunAdded {
+        /// The run.
+        run: ToolRun,
+    },
+    /// A tool run finished.
+    ToolRunUpdated {
+        /// The run after the change.
+        run: ToolRun,
+    },
+    /// An agent asked for help.
+    AssistRequested {
+        /// The request.
+        assist: AssistRequest,
+    },
+    /// An assist request changed (helper chosen, answered, failed).
+    AssistUpdated {
+        /// The request after the change.
+        assist: AssistRequest,
+    },
 }
 
 impl EventKind {
@@ -107,6 +137,12 @@ impl EventKind {
             EventKind::StateChanged { .. } => "state_changed",
             EventKind::CommandRegistered { .. } => "command_registered",
             EventKind::CommandUnregistered { .. } => "command_unregistered",
+            EventKind::AgentUpdated { .. } => "agent_updated",
+            EventKind::StepAdded { .. } => "step_added",
+            EventKind::ToolRunAdded { .. } => "tool_run_added",
+            EventKind::ToolRunUpdated { .. } => "tool_run_updated",
+            EventKind::AssistRequested { .. } => "assist_requested",
+            EventKind::AssistUpdated { .. } => "assist_updated",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod command;
 pub mod event;
 pub mod fs;
 pub mod ids;
+pub mod run;
 pub mod session;
 pub mod task;
 
@@ -20,6 +21,9 @@ pub use agent::{Agent, AgentModel, AgentRole, Needs, Score};
 pub use command::{CommandAction, UserCommand, validate_command_id};
 pub use event::{Event, EventKind, StateScope};
 pub use ids::{AgentId, MessageId, SessionId, TaskId, UserId};
+pub use run::{
+    AssistRequest, AssistStatus, Step, StepKind, ToolCall, ToolRun, ToolRunStatus, Usage,
+};
 pub use session::{Author, BlackboardCommand, Message, Session, parse_blackboard_text};
 pub use task::{
     ContextRef, Difficulty, InvalidTransition, Priority, Task, TaskStatus, TaskTransition,

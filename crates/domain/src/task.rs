@@ -12,7 +12,7 @@
 //! Only the transitions in [`TaskStatus::can_become`] can happen; every accepted
 //! transition is recorded by the store as a `task_updated` event.
 
-use crate::{AgentId, SessionId, TaskId, Timestamp};
+use crate::{AgentId, Needs, Score, SessionId, TaskId, Timestamp, Usage};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -220,7 +220,7 @@ pub struct ContextRef {
 }
 
 /// A unit of work on a session's Blackboard (BRIEF B10).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Task {
     /// Identifier.
     pub id: TaskId,
@@ -247,6 +247,21 @@ pub struct Task {
     pub priority: Priority,
     /// 1 (trivial) to 10 (hardest).
     pub difficulty: Difficulty,
+    /// What the task asks of its assignee (scene, capability tags).
+    #[serde(default)]
+    pub needs: Needs,
+    /// The Scheduler's scores of every candidate at the last assignment, best first.
+    #[serde(default)]
+    pub scores: Vec<Score>,
+    /// How many times a worker started on it.
+    #[serde(default)]
+    pub attempts: u32,
+    /// The assignee's acceptance report, once it completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<String>,
+    /// Tokens and cost spent on it, its assists included.
+    #[serde(default)]
+    pub usage: Usage,
     /// Creation time.
     pub created_at: Timestamp,
     /// Last change.

@@ -174,9 +174,7 @@ impl UserHost {
                         session,
                         title: need("title")?,
                         description: arg("description").unwrap_or_default(),
-                        priority: None,
-                        difficulty: None,
-                        context_refs: Vec::new(),
+                        ..NewTask::new(String::new())
                     })
                     .await?;
                 Ok(json!(t))

@@ -267,7 +267,7 @@ pub async fn dispatch(
                 description: p.description,
                 priority: p.priority,
                 difficulty: p.difficulty,
-                context_refs: Vec::new(),
+                ..NewTask::new(String::new())
             })
             .await
             .map_err(store_error)?),

@@ -90,17 +90,7 @@ async fn activation_moves_tasks_left_running_by_a_crash_to_reassigning() {
             &[TaskStatus::Active, TaskStatus::NeedsConfirm][..],
         ),
     ] {
-        let t = store
-            .create_task(NewTask {
-                session: None,
-                title: title.into(),
-                description: String::new(),
-                priority: None,
-                difficulty: None,
-                context_refs: vec![],
-            })
-            .await
-            .unwrap();
+        let t = store.create_task(NewTask::new(title)).await.unwrap();
         for s in path {
             store.transition_task(t.id.clone(), *s, None).await.unwrap();
         }

@@ -17,6 +17,7 @@ mod bus;
 mod db;
 mod directory;
 mod error;
+mod team_store;
 mod user_store;
 
 pub use bus::{EventBus, LocalBus};
@@ -25,6 +26,7 @@ pub use directory::{
     validate_user_name,
 };
 pub use error::StoreError;
+pub use team_store::{AgentPatch, MAX_TOOL_OUTPUT_BYTES, cap_output};
 pub use user_store::{NewTask, PostOutcome, UserStore};
 
 /// Milliseconds since the Unix epoch, now.

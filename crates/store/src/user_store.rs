@@ -4,8 +4,8 @@ use crate::db::{self, Migration};
 use crate::{EventBus, StoreError, new_id, now_ms};
 use arranger_domain::{
     AgentId, Author, BlackboardCommand, ContextRef, Difficulty, Event, EventKind, Message,
-    MessageId, Priority, Session, SessionId, StateScope, Task, TaskId, TaskStatus, TaskTransition,
-    UserCommand, parse_blackboard_text,
+    MessageId, Needs, Priority, Session, SessionId, StateScope, Task, TaskId, TaskStatus,
+    TaskTransition, Usage, UserCommand, parse_blackboard_text,
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use std::path::{Path, PathBuf};
@@ -37,6 +37,26 @@ pub struct NewTask {
     pub difficulty: Option<Difficulty>,
     /// Context references.
     pub context_refs: Vec<ContextRef>,
+    /// What it asks of its assignee.
+    pub needs: Needs,
+    /// The Manager that created it, if one did.
+    pub manager_id: Option<AgentId>,
+}
+
+impl NewTask {
+    /// A task with this title and every other field defaulted.
+    pub fn new(title: impl Into<String>) -> Self {
+        NewTask {
+            session: None,
+            title: title.into(),
+            description: String::new(),
+            priority: None,
+            difficulty: None,
+            context_refs: Vec::new(),
+            needs: Needs::default(),
+            manager_id: None,
+        }
+    }
 }
 
 /// What posting to the Blackboard produced.
@@ -55,7 +75,7 @@ pub struct UserStore {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     path: PathBuf,
     conn: Mutex<Option<Connection>>,
     last_used: AtomicI64,
@@ -68,13 +88,13 @@ struct Inner {
 }
 
 /// Collects the events of one transaction; they get their sequence numbers on insert.
-struct Events<'a> {
-    tx: &'a Transaction<'a>,
+pub(crate) struct Events<'a> {
+    pub(crate) tx: &'a Transaction<'a>,
     out: Vec<Event>,
 }
 
 impl Events<'_> {
-    fn record(&mut self, kind: EventKind) -> Result<u64, StoreError> {
+    pub(crate) fn record(&mut self, kind: EventKind) -> Result<u64, StoreError> {
         let at = now_ms();
         let data = serde_json::to_string(&kind).map_err(StoreError::corrupt)?;
         self.tx.execute(
@@ -136,7 +156,7 @@ impl UserStore {
     }
 
     /// Runs `f` with the open connection on the blocking pool.
-    async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    pub(crate) async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Connection, &Inner) -> Result<R, StoreError> + Send + 'static,
@@ -162,7 +182,7 @@ impl UserStore {
 
     /// Runs `f` in one transaction; commits; then publishes the events it recorded, in
     /// order, while still holding the handle so that publication order is `seq` order.
-    async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
+    pub(crate) async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Events<'_>) -> Result<R, StoreError> + Send + 'static,
@@ -377,11 +397,7 @@ impl UserStore {
                     ev,
                     NewTask {
                         session: Some(s.id.clone()),
-                        title,
-                        description: String::new(),
-                        priority: None,
-                        difficulty: None,
-                        context_refs: Vec::new(),
+                        ..NewTask::new(title)
                     },
                 )?),
                 None => None,
@@ -736,7 +752,7 @@ fn check_state_key(key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn parse_status(s: &str) -> Result<TaskStatus, StoreError> {
+pub(crate) fn parse_status(s: &str) -> Result<TaskStatus, StoreError> {
     TaskStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown task status {s:?}")))
 }
 
@@ -865,7 +881,8 @@ fn insert_message(
 }
 
 const TASK_COLUMNS: &str = "id, session_id, title, description, status, status_reason, assignee,
-    manager_id, context_refs, priority, difficulty, created_at, updated_at";
+    manager_id, context_refs, priority, difficulty, created_at, updated_at, scene, tags, scores,
+    attempts, report, input_tokens, output_tokens, cost_usd";
 
 fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Task, StoreError>> {
     let status: String = r.get(4)?;
@@ -887,12 +904,25 @@ fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Task, StoreError>> {
             difficulty: Difficulty::try_from(difficulty).map_err(StoreError::Corrupt)?,
             created_at: r.get(11)?,
             updated_at: r.get(12)?,
+            needs: Needs {
+                scene: r.get(13)?,
+                tags: serde_json::from_str(&r.get::<_, String>(14)?)
+                    .map_err(StoreError::corrupt)?,
+            },
+            scores: serde_json::from_str(&r.get::<_, String>(15)?).map_err(StoreError::corrupt)?,
+            attempts: r.get(16)?,
+            report: r.get(17)?,
+            usage: Usage {
+                input_tokens: r.get::<_, i64>(18)? as u64,
+                output_tokens: r.get::<_, i64>(19)? as u64,
+                cost_usd: r.get(20)?,
+            },
         })
     };
     Ok(build())
 }
 
-fn load_task(conn: &Connection, id: &TaskId) -> Result<Task, StoreError> {
+pub(crate) fn load_task(conn: &Connection, id: &TaskId) -> Result<Task, StoreError> {
     conn.query_row(
         &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"),
         [id.as_str()],
@@ -915,18 +945,24 @@ fn insert_task(ev: &mut Events<'_>, new: NewTask) -> Result<Task, StoreError> {
         status: TaskStatus::Pending,
         status_reason: None,
         assignee: None,
-        manager_id: None,
+        manager_id: new.manager_id,
         context_refs: new.context_refs,
         priority: new.priority.unwrap_or(Priority::NORMAL),
         difficulty: new.difficulty.unwrap_or(Difficulty::UNKNOWN),
+        needs: new.needs,
+        scores: Vec::new(),
+        attempts: 0,
+        report: None,
+        usage: Usage::default(),
         created_at: now,
         updated_at: now,
     };
     let refs = serde_json::to_string(&task.context_refs).map_err(StoreError::corrupt)?;
+    let tags = serde_json::to_string(&task.needs.tags).map_err(StoreError::corrupt)?;
     ev.tx.execute(
         "INSERT INTO tasks (id, session_id, title, description, status, context_refs, priority,
-                            difficulty, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                            difficulty, created_at, updated_at, manager_id, scene, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             task.id.as_str(),
             task.session_id.as_str(),
@@ -937,14 +973,17 @@ fn insert_task(ev: &mut Events<'_>, new: NewTask) -> Result<Task, StoreError> {
             task.priority.get(),
             task.difficulty.get(),
             task.created_at,
-            task.updated_at
+            task.updated_at,
+            task.manager_id.as_ref().map(|m| m.as_str()),
+            task.needs.scene,
+            tags
         ],
     )?;
     ev.record(EventKind::TaskCreated { task: task.clone() })?;
     Ok(task)
 }
 
-fn transition(
+pub(crate) fn transition(
     ev: &mut Events<'_>,
     id: &TaskId,
     to: TaskStatus,
@@ -986,7 +1025,35 @@ fn transition(
 
 // ----- schema -----------------------------------------------------------------------------
 
-const MIGRATIONS: &[Migration] = &[v1];
+const MIGRATIONS: &[Migration] = &[v1, v2];
+
+/// The coding team: agent descriptions, what tasks need and what they cost, agents'
+/// step records, tool-run call ids.
+fn v2(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "ALTER TABLE agents ADD COLUMN description TEXT NOT NULL DEFAULT '';
+         ALTER TABLE tasks ADD COLUMN scene TEXT;
+         ALTER TABLE tasks ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+         ALTER TABLE tasks ADD COLUMN scores TEXT NOT NULL DEFAULT '[]';
+         ALTER TABLE tasks ADD COLUMN tried TEXT NOT NULL DEFAULT '[]';
+         ALTER TABLE tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE tasks ADD COLUMN report TEXT;
+         ALTER TABLE tasks ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE tasks ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE tasks ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
+         ALTER TABLE tool_runs ADD COLUMN call_id TEXT NOT NULL DEFAULT '';
+         CREATE TABLE steps (
+             n INTEGER PRIMARY KEY,
+             task_id TEXT,                    -- NULL for a 1:1 chat
+             agent_id TEXT NOT NULL,
+             idx INTEGER NOT NULL,
+             data TEXT NOT NULL,
+             at INTEGER NOT NULL
+         );
+         CREATE UNIQUE INDEX steps_by_owner ON steps(COALESCE(task_id, ''), agent_id, idx);",
+    )?;
+    Ok(())
+}
 
 fn v1(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(

@@ -12,14 +12,7 @@ fn store() -> (tempfile::TempDir, UserStore) {
 }
 
 fn new_task(title: &str) -> NewTask {
-    NewTask {
-        session: None,
-        title: title.into(),
-        description: String::new(),
-        priority: None,
-        difficulty: None,
-        context_refs: vec![],
-    }
+    NewTask::new(title)
 }
 
 #[tokio::test]

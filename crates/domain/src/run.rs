@@ -1,0 +1,211 @@
+//! What agents do: their step records, tool runs and assist requests (BRIEF B4, B6, B10).
+
+use crate::{AgentId, TaskId, Timestamp};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One tool call an agent asked for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolCall {
+    /// The call's id (from the model, or generated), pairing it with its result.
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// Its arguments (a JSON object; anything else is reported back to the agent).
+    pub arguments: Value,
+}
+
+/// One entry of an agent's step record for a task (or a 1:1 chat).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StepKind {
+    /// What the task asked, as given to the agent at the start.
+    Instruction {
+        /// The text.
+        text: String,
+    },
+    /// One model turn: its visible text, its reasoning and the tool calls it made.
+    Assistant {
+        /// Visible text.
+        text: String,
+        /// Reasoning (thinking), if the model exposed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reasoning: Option<String>,
+        /// Tool calls, in order.
+        tool_calls: Vec<ToolCall>,
+    },
+    /// The result of one tool call, as the agent saw it.
+    ToolResult {
+        /// The call this answers.
+        call_id: String,
+        /// The tool.
+        tool: String,
+        /// What the agent was told.
+        output: String,
+        /// Whether it was an error.
+        is_error: bool,
+    },
+    /// A note from the host: compaction, an interruption, a reassignment.
+    Note {
+        /// The text.
+        text: String,
+    },
+}
+
+/// One recorded step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Step {
+    /// The task, or `None` for a 1:1 chat with the agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<TaskId>,
+    /// The agent.
+    pub agent_id: AgentId,
+    /// Position in the record, from 0.
+    pub index: u32,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: StepKind,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// The state of a tool run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolRunStatus {
+    /// Running now.
+    Running,
+    /// Finished successfully.
+    Ok,
+    /// Finished with an error (which the agent saw).
+    Error,
+    /// Cut off by a restart; its effects are unknown and it is not repeated blindly.
+    Interrupted,
+}
+
+impl ToolRunStatus {
+    /// The database name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToolRunStatus::Running => "running",
+            ToolRunStatus::Ok => "ok",
+            ToolRunStatus::Error => "error",
+            ToolRunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    /// Parses a database name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Running, Self::Ok, Self::Error, Self::Interrupted]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// One audited tool call (the `tool_runs` table).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolRun {
+    /// Identifier.
+    pub id: String,
+    /// The task it ran for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<TaskId>,
+    /// The agent that called it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<AgentId>,
+    /// The model's id for the call.
+    pub call_id: String,
+    /// The tool.
+    pub tool: String,
+    /// Its arguments.
+    pub args: Value,
+    /// Its output, capped.
+    pub output: String,
+    /// State.
+    pub status: ToolRunStatus,
+    /// Start.
+    pub started_at: Timestamp,
+    /// End, once finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Timestamp>,
+}
+
+/// The state of an assist request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssistStatus {
+    /// Waiting for a helper.
+    Open,
+    /// A helper is on it.
+    Running,
+    /// The helper answered.
+    Done,
+    /// No helper could answer.
+    Failed,
+}
+
+impl AssistStatus {
+    /// The database name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssistStatus::Open => "open",
+            AssistStatus::Running => "running",
+            AssistStatus::Done => "done",
+            AssistStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses a database name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Open, Self::Running, Self::Done, Self::Failed]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// An agent's request for help (BRIEF B6).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AssistRequest {
+    /// Identifier.
+    pub id: String,
+    /// The task of the agent asking.
+    pub task_id: TaskId,
+    /// Who asks.
+    pub requester: AgentId,
+    /// Who helps, once chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helper: Option<AgentId>,
+    /// What is asked.
+    pub question: String,
+    /// State.
+    pub status: AssistStatus,
+    /// The helper's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// End time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Timestamp>,
+}
+
+/// Tokens and cost spent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Usage {
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
+    /// Cost in US dollars, by the configured price table.
+    pub cost_usd: f64,
+}
+
+impl Usage {
+    /// Adds another usage to this one.
+    pub fn add(&mut self, other: Usage) {
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.cost_usd += other.cost_usd;
+    }
+}

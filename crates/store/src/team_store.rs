@@ -1,0 +1,660 @@
+//! The coding team's part of a user's StateStore: agents, assignments, step records,
+//! tool runs and assist requests. Every change is one transaction with its events.
+
+use crate::user_store::{Events, load_task, transition};
+use crate::{StoreError, UserStore, new_id, now_ms};
+use arranger_domain::{
+    Agent, AgentId, AgentModel, AgentRole, AssistRequest, AssistStatus, EventKind, Score, Step,
+    StepKind, Task, TaskId, TaskStatus, ToolRun, ToolRunStatus, Usage,
+};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::Value;
+
+/// Longest tool output kept in a `tool_runs` row, in bytes.
+pub const MAX_TOOL_OUTPUT_BYTES: usize = 64 * 1024;
+
+/// Changes to an agent's configuration; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct AgentPatch {
+    /// New name (unique within the team).
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New capability tags.
+    pub capabilities: Option<Vec<String>>,
+    /// New scenes.
+    pub scenes: Option<Vec<String>>,
+    /// New model choice.
+    pub model: Option<AgentModel>,
+    /// Enable or disable.
+    pub enabled: Option<bool>,
+}
+
+const AGENT_COLUMNS: &str = "id, name, role, description, capabilities, scenes, provider, model, enabled, successes, failures";
+
+fn agent_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Agent, StoreError>> {
+    let role: String = r.get(2)?;
+    let caps: String = r.get(4)?;
+    let scenes: String = r.get(5)?;
+    let build = || -> Result<Agent, StoreError> {
+        Ok(Agent {
+            id: AgentId::new(r.get::<_, String>(0)?),
+            name: r.get(1)?,
+            role: if role == "manager" {
+                AgentRole::Manager
+            } else {
+                AgentRole::Worker
+            },
+            description: r.get(3)?,
+            capabilities: serde_json::from_str(&caps).map_err(StoreError::corrupt)?,
+            scenes: serde_json::from_str(&scenes).map_err(StoreError::corrupt)?,
+            model: AgentModel {
+                provider: r.get(6)?,
+                model: r.get(7)?,
+            },
+            enabled: r.get(8)?,
+            successes: r.get(9)?,
+            failures: r.get(10)?,
+        })
+    };
+    Ok(build())
+}
+
+fn load_agent(conn: &Connection, id: &AgentId) -> Result<Agent, StoreError> {
+    conn.query_row(
+        &format!("SELECT {AGENT_COLUMNS} FROM agents WHERE id = ?1"),
+        [id.as_str()],
+        agent_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "agent",
+        id: id.to_string(),
+    })?
+}
+
+fn save_agent(ev: &mut Events<'_>, a: &Agent) -> Result<(), StoreError> {
+    let caps = serde_json::to_string(&a.capabilities).map_err(StoreError::corrupt)?;
+    let scenes = serde_json::to_string(&a.scenes).map_err(StoreError::corrupt)?;
+    let role = match a.role {
+        AgentRole::Manager => "manager",
+        AgentRole::Worker => "worker",
+    };
+    let r = ev.tx.execute(
+        "INSERT INTO agents (id, name, role, description, capabilities, scenes, provider, model,
+                             enabled, successes, failures, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
+             capabilities = excluded.capabilities, scenes = excluded.scenes,
+             provider = excluded.provider, model = excluded.model, enabled = excluded.enabled,
+             successes = excluded.successes, failures = excluded.failures",
+        params![
+            a.id.as_str(),
+            a.name,
+            role,
+            a.description,
+            caps,
+            scenes,
+            a.model.provider,
+            a.model.model,
+            a.enabled,
+            a.successes,
+            a.failures,
+            now_ms()
+        ],
+    );
+    match r {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            return Err(StoreError::Conflict(format!(
+                "another agent is already named {:?}",
+                a.name
+            )));
+        }
+        other => {
+            other?;
+        }
+    }
+    ev.record(EventKind::AgentUpdated { agent: a.clone() })?;
+    Ok(())
+}
+
+fn check_agent_name(name: &str) -> Result<(), StoreError> {
+    let ok = !name.is_empty()
+        && name.len() <= 32
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "agent name {name:?} is not valid: use 1 to 32 letters, digits, '_' or '-' (it is mentioned as @Name)"
+        )))
+    }
+}
+
+fn run_from_row(r: &Row<'_>) -> rusqlite::Result<Result<ToolRun, StoreError>> {
+    let args: String = r.get(5)?;
+    let status: String = r.get(7)?;
+    let build = || -> Result<ToolRun, StoreError> {
+        Ok(ToolRun {
+            id: r.get(0)?,
+            task_id: r.get::<_, Option<String>>(1)?.map(TaskId::new),
+            agent_id: r.get::<_, Option<String>>(2)?.map(AgentId::new),
+            call_id: r.get(3)?,
+            tool: r.get(4)?,
+            args: serde_json::from_str(&args).map_err(StoreError::corrupt)?,
+            output: r.get(6)?,
+            status: ToolRunStatus::parse(&status).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown tool run status {status:?}"))
+            })?,
+            started_at: r.get(8)?,
+            finished_at: r.get(9)?,
+        })
+    };
+    Ok(build())
+}
+
+const RUN_COLUMNS: &str =
+    "id, task_id, agent_id, call_id, command, args, output, status, created_at, finished_at";
+
+fn load_run(conn: &Connection, id: &str) -> Result<ToolRun, StoreError> {
+    conn.query_row(
+        &format!("SELECT {RUN_COLUMNS} FROM tool_runs WHERE id = ?1"),
+        [id],
+        run_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "tool run",
+        id: id.to_owned(),
+    })?
+}
+
+fn assist_from_row(r: &Row<'_>) -> rusqlite::Result<Result<AssistRequest, StoreError>> {
+    let status: String = r.get(5)?;
+    Ok(AssistStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown assist status {status:?}")))
+        .and_then(|status| {
+            Ok(AssistRequest {
+                id: r.get(0)?,
+                task_id: TaskId::new(r.get::<_, String>(1)?),
+                requester: AgentId::new(r.get::<_, String>(2)?),
+                helper: r.get::<_, Option<String>>(3)?.map(AgentId::new),
+                question: r.get(4)?,
+                status,
+                summary: r.get(6)?,
+                created_at: r.get(7)?,
+                finished_at: r.get(8)?,
+            })
+        }))
+}
+
+const ASSIST_COLUMNS: &str =
+    "id, task_id, requester, helper, question, status, summary, created_at, finished_at";
+
+fn load_assist(conn: &Connection, id: &str) -> Result<AssistRequest, StoreError> {
+    conn.query_row(
+        &format!("SELECT {ASSIST_COLUMNS} FROM assist_requests WHERE id = ?1"),
+        [id],
+        assist_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "assist request",
+        id: id.to_owned(),
+    })?
+}
+
+/// Cuts `s` to at most `max` bytes at a character boundary, saying how much was cut.
+pub fn cap_output(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[… {} more bytes not shown]", &s[..end], s.len() - end)
+}
+
+impl UserStore {
+    /// The team, Manager first, then by name.
+    pub async fn list_agents(&self) -> Result<Vec<Agent>, StoreError> {
+        self.call(|conn, _| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {AGENT_COLUMNS} FROM agents ORDER BY role = 'worker', name"
+            ))?;
+            let rows = stmt.query_map([], agent_from_row)?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+    }
+
+    /// Creates the given agents if the team is empty (the user's first activation).
+    /// Returns the team.
+    pub async fn ensure_team(&self, defaults: Vec<Agent>) -> Result<Vec<Agent>, StoreError> {
+        self.write(move |ev| {
+            let n: i64 = ev
+                .tx
+                .query_row("SELECT COUNT(*) FROM agents", [], |r| r.get(0))?;
+            if n == 0 {
+                for a in &defaults {
+                    check_agent_name(&a.name)?;
+                    save_agent(ev, a)?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        self.list_agents().await
+    }
+
+    /// Changes an agent's configuration.
+    pub async fn update_agent(&self, id: AgentId, patch: AgentPatch) -> Result<Agent, StoreError> {
+        if let Some(n) = &patch.name {
+            check_agent_name(n)?;
+        }
+        self.write(move |ev| {
+            let mut a = load_agent(ev.tx, &id)?;
+            if let Some(v) = patch.name {
+                a.name = v;
+            }
+            if let Some(v) = patch.description {
+                a.description = v;
+            }
+            if let Some(v) = patch.capabilities {
+                a.capabilities = v;
+            }
+            if let Some(v) = patch.scenes {
+                a.scenes = v;
+            }
+            if let Some(v) = patch.model {
+                a.model = v;
+            }
+            if let Some(v) = patch.enabled {
+                if !v && a.role == AgentRole::Manager {
+                    return Err(StoreError::Conflict(
+                        "the Manager cannot be disabled".into(),
+                    ));
+                }
+                a.enabled = v;
+            }
+            save_agent(ev, &a)?;
+            Ok(a)
+        })
+        .await
+    }
+
+    /// Hands a Pending (or Reassigning) task to `agent`: it becomes Active, its attempt
+    /// count grows, the Scheduler's scores are recorded.
+    pub async fn assign_task(
+        &self,
+        id: TaskId,
+        agent: AgentId,
+        scores: Vec<Score>,
+    ) -> Result<Task, StoreError> {
+        self.write(move |ev| {
+            let task = load_task(ev.tx, &id)?;
+            if !matches!(task.status, TaskStatus::Pending | TaskStatus::Reassigning | TaskStatus::Blocked) {
+                return Err(StoreError::Conflict(format!("task {id} is {} and cannot be assigned", task.status)));
+            }
+            let tried: String = ev.tx.query_row("SELECT tried FROM tasks WHERE id = ?1", [id.as_str()], |r| r.get(0))?;
+            let mut tried: Vec<AgentId> = serde_json::from_str(&tried).map_err(StoreError::corrupt)?;
+            if !tried.contains(&agent) {
+                tried.push(agent.clone());
+            }
+            ev.tx.execute(
+                "UPDATE tasks SET assignee = ?2, scores = ?3, tried = ?4, attempts = attempts + 1 WHERE id = ?1",
+                params![
+                    id.as_str(),
+                    agent.as_str(),
+                    serde_json::to_string(&scores).map_err(StoreError::corrupt)?,
+                    serde_json::to_string(&tried).map_err(StoreError::corrupt)?
+                ],
+            )?;
+            let name = load_agent(ev.tx, &agent).map(|a| a.name).unwrap_or_else(|_| agent.to_string());
+            transition(ev, &id, TaskStatus::Active, Some(format!("assigned to {name}")))
+        })
+        .await
+    }
+
+    /// The agents that already worked on a task (a reassignment picks another).
+    pub async fn tried_agents(&self, id: TaskId) -> Result<Vec<AgentId>, StoreError> {
+        self.call(move |conn, _| {
+            let tried: String = conn
+                .query_row(
+                    "SELECT tried FROM tasks WHERE id = ?1",
+                    [id.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "task",
+                    id: id.to_string(),
+                })?;
+            serde_json::from_str(&tried).map_err(StoreError::corrupt)
+        })
+        .await
+    }
+
+    /// The assignee finished: Active → Finalizing (with its report) → Done, and the
+    /// agent's success is recorded.
+    pub async fn complete_task(&self, id: TaskId, report: String) -> Result<Task, StoreError> {
+        self.write(move |ev| {
+            ev.tx.execute(
+                "UPDATE tasks SET report = ?2 WHERE id = ?1",
+                params![id.as_str(), report],
+            )?;
+            transition(
+                ev,
+                &id,
+                TaskStatus::Finalizing,
+                Some("the assignee reported completion".into()),
+            )?;
+            let task = transition(ev, &id, TaskStatus::Done, None)?;
+            if let Some(a) = &task.assignee {
+                bump(ev, a, true)?;
+            }
+            Ok(task)
+        })
+        .await
+    }
+
+    /// The assignee failed: the task goes to Reassigning (or Failed when `give_up`), and
+    /// the agent's failure is recorded.
+    pub async fn fail_attempt(
+        &self,
+        id: TaskId,
+        reason: String,
+        give_up: bool,
+    ) -> Result<Task, StoreError> {
+        self.write(move |ev| {
+            let task = load_task(ev.tx, &id)?;
+            if let Some(a) = &task.assignee {
+                bump(ev, a, false)?;
+            }
+            let to = if give_up {
+                TaskStatus::Failed
+            } else {
+                TaskStatus::Reassigning
+            };
+            transition(ev, &id, to, Some(reason))
+        })
+        .await
+    }
+
+    /// Adds tokens and cost to a task (its assists' included).
+    pub async fn add_task_usage(&self, id: TaskId, usage: Usage) -> Result<Task, StoreError> {
+        self.write(move |ev| {
+            ev.tx.execute(
+                "UPDATE tasks SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3,
+                     cost_usd = cost_usd + ?4 WHERE id = ?1",
+                params![id.as_str(), usage.input_tokens as i64, usage.output_tokens as i64, usage.cost_usd],
+            )?;
+            let task = load_task(ev.tx, &id)?;
+            ev.record(EventKind::TaskUpdated { task: task.clone(), from: None, reason: None })?;
+            Ok(task)
+        })
+        .await
+    }
+
+    /// Appends one step to an agent's record for a task (or chat, when `task` is `None`).
+    pub async fn append_step(
+        &self,
+        task: Option<TaskId>,
+        agent: AgentId,
+        kind: StepKind,
+    ) -> Result<Step, StoreError> {
+        self.write(move |ev| {
+            let idx: i64 = ev.tx.query_row(
+                "SELECT COALESCE(MAX(idx) + 1, 0) FROM steps WHERE COALESCE(task_id, '') = ?1 AND agent_id = ?2",
+                params![task.as_ref().map(|t| t.as_str()).unwrap_or(""), agent.as_str()],
+                |r| r.get(0),
+            )?;
+            let step = Step { task_id: task, agent_id: agent, index: idx as u32, kind, at: now_ms() };
+            let data = serde_json::to_string(&step.kind).map_err(StoreError::corrupt)?;
+            ev.tx.execute(
+                "INSERT INTO steps (task_id, agent_id, idx, data, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![step.task_id.as_ref().map(|t| t.as_str()), step.agent_id.as_str(), idx, data, step.at],
+            )?;
+            ev.record(EventKind::StepAdded { step: step.clone() })?;
+            Ok(step)
+        })
+        .await
+    }
+
+    /// An agent's steps for a task (or its 1:1 chat), in order.
+    pub async fn steps(
+        &self,
+        task: Option<TaskId>,
+        agent: Option<AgentId>,
+    ) -> Result<Vec<Step>, StoreError> {
+        self.call(move |conn, _| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT task_id, agent_id, idx, data, at FROM steps
+                 WHERE COALESCE(task_id, '') = ?1 AND (?2 IS NULL OR agent_id = ?2) ORDER BY n",
+            )?;
+            let rows = stmt.query_map(
+                params![
+                    task.as_ref().map(|t| t.as_str()).unwrap_or(""),
+                    agent.as_ref().map(|a| a.as_str())
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
+                },
+            )?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (task_id, agent_id, idx, data, at) = row?;
+                out.push(Step {
+                    task_id: task_id.map(TaskId::new),
+                    agent_id: AgentId::new(agent_id),
+                    index: idx as u32,
+                    kind: serde_json::from_str(&data).map_err(StoreError::corrupt)?,
+                    at,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Records the start of a tool call.
+    pub async fn start_tool_run(
+        &self,
+        task: Option<TaskId>,
+        agent: AgentId,
+        call_id: String,
+        tool: String,
+        args: Value,
+    ) -> Result<ToolRun, StoreError> {
+        self.write(move |ev| {
+            let run = ToolRun {
+                id: new_id(),
+                task_id: task,
+                agent_id: Some(agent),
+                call_id,
+                tool,
+                args,
+                output: String::new(),
+                status: ToolRunStatus::Running,
+                started_at: now_ms(),
+                finished_at: None,
+            };
+            ev.tx.execute(
+                "INSERT INTO tool_runs (id, task_id, agent_id, call_id, command, args, output, status,
+                                        risk_level, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 'running', 'unassessed', ?7)",
+                params![
+                    run.id,
+                    run.task_id.as_ref().map(|t| t.as_str()),
+                    run.agent_id.as_ref().map(|a| a.as_str()),
+                    run.call_id,
+                    run.tool,
+                    serde_json::to_string(&run.args).map_err(StoreError::corrupt)?,
+                    run.started_at
+                ],
+            )?;
+            ev.record(EventKind::ToolRunAdded { run: run.clone() })?;
+            Ok(run)
+        })
+        .await
+    }
+
+    /// Records the end of a tool call (output capped at [`MAX_TOOL_OUTPUT_BYTES`]).
+    pub async fn finish_tool_run(
+        &self,
+        id: String,
+        status: ToolRunStatus,
+        output: String,
+    ) -> Result<ToolRun, StoreError> {
+        self.write(move |ev| {
+            let output = cap_output(&output, MAX_TOOL_OUTPUT_BYTES);
+            ev.tx.execute(
+                "UPDATE tool_runs SET status = ?2, output = ?3, finished_at = ?4 WHERE id = ?1",
+                params![id, status.as_str(), output, now_ms()],
+            )?;
+            let run = load_run(ev.tx, &id)?;
+            ev.record(EventKind::ToolRunUpdated { run: run.clone() })?;
+            Ok(run)
+        })
+        .await
+    }
+
+    /// A task's tool runs, oldest first.
+    pub async fn tool_runs(&self, task: TaskId) -> Result<Vec<ToolRun>, StoreError> {
+        self.call(move |conn, _| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM tool_runs WHERE task_id = ?1 ORDER BY created_at, rowid"
+            ))?;
+            let rows = stmt.query_map([task.as_str()], run_from_row)?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+    }
+
+    /// After a restart: tool runs still marked running were cut off. They become
+    /// Interrupted (their effects are unknown) and are returned, so the agent can be told
+    /// rather than repeating a side effect blindly.
+    pub async fn interrupt_running_tool_runs(&self) -> Result<Vec<ToolRun>, StoreError> {
+        self.write(|ev| {
+            let ids: Vec<String> = {
+                let mut stmt = ev.tx.prepare("SELECT id FROM tool_runs WHERE status = 'running'")?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            let mut out = Vec::new();
+            for id in ids {
+                ev.tx.execute(
+                    "UPDATE tool_runs SET status = 'interrupted', output = 'interrupted by a server restart', finished_at = ?2 WHERE id = ?1",
+                    params![id, now_ms()],
+                )?;
+                let run = load_run(ev.tx, &id)?;
+                ev.record(EventKind::ToolRunUpdated { run: run.clone() })?;
+                out.push(run);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Opens an assist request.
+    pub async fn open_assist(
+        &self,
+        task: TaskId,
+        requester: AgentId,
+        question: String,
+    ) -> Result<AssistRequest, StoreError> {
+        self.write(move |ev| {
+            load_task(ev.tx, &task)?;
+            let a = AssistRequest {
+                id: new_id(),
+                task_id: task,
+                requester,
+                helper: None,
+                question,
+                status: AssistStatus::Open,
+                summary: None,
+                created_at: now_ms(),
+                finished_at: None,
+            };
+            ev.tx.execute(
+                "INSERT INTO assist_requests (id, task_id, requester, question, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 'open', ?5)",
+                params![
+                    a.id,
+                    a.task_id.as_str(),
+                    a.requester.as_str(),
+                    a.question,
+                    a.created_at
+                ],
+            )?;
+            ev.record(EventKind::AssistRequested { assist: a.clone() })?;
+            Ok(a)
+        })
+        .await
+    }
+
+    /// Moves an assist request on: a helper chosen (Running), or answered / failed.
+    pub async fn update_assist(
+        &self,
+        id: String,
+        status: AssistStatus,
+        helper: Option<AgentId>,
+        summary: Option<String>,
+    ) -> Result<AssistRequest, StoreError> {
+        self.write(move |ev| {
+            let finished = matches!(status, AssistStatus::Done | AssistStatus::Failed).then(now_ms);
+            ev.tx.execute(
+                "UPDATE assist_requests SET status = ?2, helper = COALESCE(?3, helper),
+                     summary = COALESCE(?4, summary), finished_at = COALESCE(?5, finished_at) WHERE id = ?1",
+                params![id, status.as_str(), helper.as_ref().map(|h| h.as_str()), summary, finished],
+            )?;
+            let a = load_assist(ev.tx, &id)?;
+            ev.record(EventKind::AssistUpdated { assist: a.clone() })?;
+            Ok(a)
+        })
+        .await
+    }
+
+    /// A task's assist requests, oldest first.
+    pub async fn assists(&self, task: TaskId) -> Result<Vec<AssistRequest>, StoreError> {
+        self.call(move |conn, _| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {ASSIST_COLUMNS} FROM assist_requests WHERE task_id = ?1 ORDER BY created_at, rowid"
+            ))?;
+            let rows = stmt.query_map([task.as_str()], assist_from_row)?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+    }
+
+    /// Tasks in a state, oldest first (for the Scheduler and for resuming after a restart).
+    pub async fn tasks_in(&self, status: TaskStatus) -> Result<Vec<Task>, StoreError> {
+        let mut tasks = self.list_tasks(None, Some(status)).await?;
+        tasks.reverse();
+        Ok(tasks)
+    }
+}
+
+/// Records an agent's success or failure.
+fn bump(ev: &mut Events<'_>, agent: &AgentId, success: bool) -> Result<(), StoreError> {
+    let Ok(mut a) = load_agent(ev.tx, agent) else {
+        return Ok(());
+    };
+    if success {
+        a.successes += 1;
+    } else {
+        a.failures += 1;
+    }
+    save_agent(ev, &a)
+}

@@ -1,0 +1,306 @@
+use arranger_domain::{
+    Agent, AgentId, AgentModel, AgentRole, AssistStatus, EventKind, Needs, StepKind, TaskStatus,
+    ToolCall, ToolRunStatus, Usage,
+};
+use arranger_store::{AgentPatch, LocalBus, NewTask, StoreError, UserStore};
+use serde_json::json;
+use std::sync::Arc;
+
+fn store() -> (tempfile::TempDir, UserStore) {
+    let t = tempfile::tempdir().unwrap();
+    let s = UserStore::new(t.path().join("state.db"), Arc::new(LocalBus::new(1024)));
+    (t, s)
+}
+
+fn agent(id: &str, role: AgentRole) -> Agent {
+    Agent {
+        id: AgentId::new(id),
+        name: id.to_uppercase(),
+        role,
+        description: format!("the {id}"),
+        capabilities: vec!["rust".into()],
+        scenes: vec!["coding".into()],
+        model: AgentModel::default(),
+        enabled: true,
+        successes: 0,
+        failures: 0,
+    }
+}
+
+#[tokio::test]
+async fn the_default_team_is_created_once_and_editable() {
+    let (_t, s) = store();
+    let team = s
+        .ensure_team(vec![
+            agent("mgr", AgentRole::Manager),
+            agent("coder", AgentRole::Worker),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(team.len(), 2);
+    assert_eq!(team[0].role, AgentRole::Manager);
+    let again = s
+        .ensure_team(vec![agent("other", AgentRole::Worker)])
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 2, "an existing team is never overwritten");
+    let patch = AgentPatch {
+        capabilities: Some(vec!["tests".into()]),
+        ..AgentPatch::default()
+    };
+    let a = s.update_agent(AgentId::new("coder"), patch).await.unwrap();
+    assert_eq!(a.capabilities, ["tests"]);
+    let dup = AgentPatch {
+        name: Some("MGR".into()),
+        ..AgentPatch::default()
+    };
+    assert!(matches!(
+        s.update_agent(AgentId::new("coder"), dup).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let bad = AgentPatch {
+        name: Some("has space".into()),
+        ..AgentPatch::default()
+    };
+    assert!(matches!(
+        s.update_agent(AgentId::new("coder"), bad).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let off = AgentPatch {
+        enabled: Some(false),
+        ..AgentPatch::default()
+    };
+    assert!(s.update_agent(AgentId::new("mgr"), off).await.is_err());
+}
+
+#[tokio::test]
+async fn assignment_completion_and_reassignment_keep_the_record() {
+    let (_t, s) = store();
+    s.ensure_team(vec![
+        agent("a", AgentRole::Worker),
+        agent("b", AgentRole::Worker),
+    ])
+    .await
+    .unwrap();
+    let t = s
+        .create_task(NewTask {
+            needs: Needs {
+                scene: Some("coding".into()),
+                tags: vec!["rust".into()],
+            },
+            ..NewTask::new("t")
+        })
+        .await
+        .unwrap();
+    assert_eq!(t.needs.scene.as_deref(), Some("coding"));
+    let t = s
+        .assign_task(t.id.clone(), AgentId::new("a"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        (t.status, t.attempts, t.assignee.clone()),
+        (TaskStatus::Active, 1, Some(AgentId::new("a")))
+    );
+    assert!(
+        s.assign_task(t.id.clone(), AgentId::new("b"), vec![])
+            .await
+            .is_err(),
+        "an Active task is not reassigned"
+    );
+    let t = s
+        .fail_attempt(t.id.clone(), "model kept failing".into(), false)
+        .await
+        .unwrap();
+    assert_eq!(t.status, TaskStatus::Reassigning);
+    assert_eq!(
+        s.tried_agents(t.id.clone()).await.unwrap(),
+        [AgentId::new("a")]
+    );
+    let t = s
+        .assign_task(t.id.clone(), AgentId::new("b"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(t.attempts, 2);
+    let t = s
+        .add_task_usage(
+            t.id.clone(),
+            Usage {
+                input_tokens: 10,
+                output_tokens: 5,
+                cost_usd: 0.5,
+            },
+        )
+        .await
+        .unwrap();
+    let t = s
+        .add_task_usage(
+            t.id.clone(),
+            Usage {
+                input_tokens: 1,
+                output_tokens: 1,
+                cost_usd: 0.25,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        t.usage,
+        Usage {
+            input_tokens: 11,
+            output_tokens: 6,
+            cost_usd: 0.75
+        }
+    );
+    let done = s
+        .complete_task(t.id.clone(), "added validation and a test".into())
+        .await
+        .unwrap();
+    assert_eq!(done.status, TaskStatus::Done);
+    assert_eq!(done.report.as_deref(), Some("added validation and a test"));
+    let (_, history) = s.get_task(t.id.clone()).await.unwrap();
+    let path: Vec<_> = history.iter().map(|h| h.to).collect();
+    assert_eq!(
+        path,
+        [
+            TaskStatus::Active,
+            TaskStatus::Reassigning,
+            TaskStatus::Active,
+            TaskStatus::Finalizing,
+            TaskStatus::Done
+        ]
+    );
+    let agents = s.list_agents().await.unwrap();
+    let a = agents.iter().find(|x| x.id.as_str() == "a").unwrap();
+    let b = agents.iter().find(|x| x.id.as_str() == "b").unwrap();
+    assert_eq!(
+        (a.successes, a.failures, b.successes, b.failures),
+        (0, 1, 1, 0)
+    );
+}
+
+#[tokio::test]
+async fn steps_tool_runs_and_assists_are_recorded_with_events() {
+    let (_t, s) = store();
+    let t = s.create_task(NewTask::new("t")).await.unwrap();
+    let agent = AgentId::new("coder");
+    let before = s.last_seq().await.unwrap();
+    s.append_step(
+        Some(t.id.clone()),
+        agent.clone(),
+        StepKind::Instruction {
+            text: "do it".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let call = ToolCall {
+        id: "c1".into(),
+        name: "write_file".into(),
+        arguments: json!({"path": "a"}),
+    };
+    s.append_step(
+        Some(t.id.clone()),
+        agent.clone(),
+        StepKind::Assistant {
+            text: "writing".into(),
+            reasoning: Some("think".into()),
+            tool_calls: vec![call],
+        },
+    )
+    .await
+    .unwrap();
+    let run = s
+        .start_tool_run(
+            Some(t.id.clone()),
+            agent.clone(),
+            "c1".into(),
+            "write_file".into(),
+            json!({"path": "a"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.status, ToolRunStatus::Running);
+    let big = "x".repeat(100_000);
+    let run = s
+        .finish_tool_run(run.id, ToolRunStatus::Ok, big)
+        .await
+        .unwrap();
+    assert!(run.output.len() < 70_000 && run.output.contains("more bytes not shown"));
+    let steps = s
+        .steps(Some(t.id.clone()), Some(agent.clone()))
+        .await
+        .unwrap();
+    assert_eq!(steps.iter().map(|s| s.index).collect::<Vec<_>>(), [0, 1]);
+    assert!(
+        s.steps(None, Some(agent.clone())).await.unwrap().is_empty(),
+        "chat steps are separate"
+    );
+
+    // A run left running by a crash becomes Interrupted.
+    s.start_tool_run(
+        Some(t.id.clone()),
+        agent.clone(),
+        "c2".into(),
+        "run_command".into(),
+        json!({"command": "make"}),
+    )
+    .await
+    .unwrap();
+    let cut = s.interrupt_running_tool_runs().await.unwrap();
+    assert_eq!(cut.len(), 1);
+    assert_eq!(cut[0].status, ToolRunStatus::Interrupted);
+    assert_eq!(s.tool_runs(t.id.clone()).await.unwrap().len(), 2);
+
+    let a = s
+        .open_assist(t.id.clone(), agent.clone(), "how do I test this?".into())
+        .await
+        .unwrap();
+    let a = s
+        .update_assist(
+            a.id,
+            AssistStatus::Running,
+            Some(AgentId::new("tester")),
+            None,
+        )
+        .await
+        .unwrap();
+    let a = s
+        .update_assist(
+            a.id,
+            AssistStatus::Done,
+            None,
+            Some("use cargo test".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.helper, Some(AgentId::new("tester")));
+    assert_eq!(a.summary.as_deref(), Some("use cargo test"));
+    assert!(a.finished_at.is_some());
+
+    let names: Vec<_> = s
+        .events_after(before, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind.name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "step_added",
+            "step_added",
+            "tool_run_added",
+            "tool_run_updated",
+            "tool_run_added",
+            "tool_run_updated",
+            "assist_requested",
+            "assist_updated",
+            "assist_updated"
+        ]
+    );
+    let all = s.events_after(0, 1000).await.unwrap();
+    assert!(
+        all.iter()
+            .any(|e| matches!(&e.kind, EventKind::StepAdded { step } if step.index == 1))
+    );
+}
