@@ -140,6 +140,18 @@ impl UserHost {
         self.fs(move |w| w.rename(&from, &to, overwrite)).await
     }
 
+    /// Searches the workspace's text files (see [`Workspace::search`]).
+    pub async fn search(
+        &self,
+        pattern: String,
+        literal: bool,
+        under: String,
+        max_hits: usize,
+    ) -> Result<crate::SearchResult, HostError> {
+        self.fs(move |w| w.search(&pattern, literal, &under, max_hits))
+            .await
+    }
+
     /// Registers a user command; built-in ids are reserved.
     pub async fn register_command(&self, command: UserCommand) -> Result<(), HostError> {
         self.check()?;

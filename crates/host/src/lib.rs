@@ -13,10 +13,12 @@ mod context;
 mod error;
 pub mod fs;
 mod host;
+mod search;
 pub mod watch;
 
 pub use context::{current_user, with_user};
 pub use error::HostError;
 pub use fs::{FsError, Workspace, WriteOptions};
 pub use host::{BUILTINS, Builtin, MAX_READ_BYTES, UserHost};
+pub use search::{SearchHit, SearchResult};
 pub use watch::{WatchError, WatchGuard, WatchHub};

@@ -1,0 +1,388 @@
+//! The agents' tools: their JSON-Schema definitions, and the Worker tools' execution on
+//! the user's host API. Every failure becomes a message the agent reads and can act on.
+
+use arranger_domain::ToolCall;
+use arranger_host::{HostError, UserHost, WriteOptions};
+use serde_json::{Value, json};
+
+/// A tool as offered to a model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolSpec {
+    /// Name.
+    pub name: &'static str,
+    /// What it does, for the model.
+    pub description: &'static str,
+    /// JSON Schema of its arguments.
+    pub parameters: Value,
+}
+
+fn spec(name: &'static str, description: &'static str, parameters: Value) -> ToolSpec {
+    ToolSpec {
+        name,
+        description,
+        parameters,
+    }
+}
+
+/// Most bytes of a file `read_file` shows.
+pub const READ_LIMIT: usize = 64 * 1024;
+
+/// The Worker tools.
+pub fn worker_tools() -> Vec<ToolSpec> {
+    vec![
+        spec(
+            "read_file",
+            "Read a text file of the workspace. Paths are relative to the workspace root.",
+            json!({"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}),
+        ),
+        spec(
+            "write_file",
+            "Create or replace a file with the given content (parent directories are created).",
+            json!({"type": "object", "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
+                   "required": ["path", "content"]}),
+        ),
+        spec(
+            "edit_file",
+            "Replace an exact piece of text in a file. old_text must occur exactly once unless replace_all is true.",
+            json!({"type": "object", "properties": {
+                "path": {"type": "string"}, "old_text": {"type": "string"}, "new_text": {"type": "string"},
+                "replace_all": {"type": "boolean"}}, "required": ["path", "old_text", "new_text"]}),
+        ),
+        spec(
+            "list_dir",
+            "List a directory of the workspace (\"\" is the root). Directories end with '/'.",
+            json!({"type": "object", "properties": {"path": {"type": "string"}}}),
+        ),
+        spec(
+            "search",
+            "Search the workspace's text files. Returns path:line: text for each match.",
+            json!({"type": "object", "properties": {
+                "query": {"type": "string"}, "regex": {"type": "boolean", "description": "treat query as a regular expression"},
+                "path": {"type": "string", "description": "only under this directory"}}, "required": ["query"]}),
+        ),
+        spec(
+            "request_assist",
+            "Ask another agent of the team for help when stuck. Their answer comes back as this tool's result.",
+            json!({"type": "object", "properties": {"question": {"type": "string"}}, "required": ["question"]}),
+        ),
+        spec(
+            "complete_task",
+            "Finish the task with an acceptance report: what changed, how it was checked, what is left.",
+            json!({"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]}),
+        ),
+    ]
+}
+
+/// The Manager's tools: structured decisions, never prose to parse.
+pub fn manager_tools() -> Vec<ToolSpec> {
+    vec![
+        spec(
+            "create_task",
+            "Create a task for the team. Give it a clear title, a description with acceptance criteria, a scene and capability tags.",
+            json!({"type": "object", "properties": {
+                "title": {"type": "string"}, "description": {"type": "string"},
+                "scene": {"type": "string", "enum": crate::defaults::SCENES},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+                "difficulty": {"type": "integer", "minimum": 1, "maximum": 10},
+                "assignee": {"type": "string", "description": "an agent's name, to choose the assignee yourself"}},
+                "required": ["title", "description"]}),
+        ),
+        spec(
+            "assign_task",
+            "Assign a pending task to a named agent (otherwise the Scheduler picks the best-scoring one).",
+            json!({"type": "object", "properties": {"task_id": {"type": "string"}, "agent": {"type": "string"}},
+                   "required": ["task_id", "agent"]}),
+        ),
+        spec(
+            "reply",
+            "Post a message to the user on the Blackboard.",
+            json!({"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}),
+        ),
+        spec(
+            "start_assist",
+            "Ask a named agent to help with a task; the answer is added to the task's history.",
+            json!({"type": "object", "properties": {"task_id": {"type": "string"}, "agent": {"type": "string"},
+                   "question": {"type": "string"}}, "required": ["task_id", "question"]}),
+        ),
+        spec(
+            "cancel_task",
+            "Cancel a task that is no longer wanted.",
+            json!({"type": "object", "properties": {"task_id": {"type": "string"}, "reason": {"type": "string"}},
+                   "required": ["task_id"]}),
+        ),
+    ]
+}
+
+/// What a tool call asks the engine to do besides answering.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Control {
+    /// Nothing: the answer goes back to the model.
+    Continue,
+    /// The task is complete with this report.
+    Complete {
+        /// The acceptance report.
+        summary: String,
+    },
+    /// The agent asks for help.
+    Assist {
+        /// The question.
+        question: String,
+    },
+}
+
+/// The result of one tool call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolOutcome {
+    /// What the agent is told.
+    pub output: String,
+    /// Whether it is an error.
+    pub is_error: bool,
+    /// What the engine does next.
+    pub control: Control,
+}
+
+impl ToolOutcome {
+    fn ok(output: impl Into<String>) -> Self {
+        ToolOutcome {
+            output: output.into(),
+            is_error: false,
+            control: Control::Continue,
+        }
+    }
+
+    fn err(output: impl Into<String>) -> Self {
+        ToolOutcome {
+            output: output.into(),
+            is_error: true,
+            control: Control::Continue,
+        }
+    }
+}
+
+fn arg_str<'a>(args: &'a Value, name: &str) -> Result<&'a str, ToolOutcome> {
+    args.get(name).and_then(Value::as_str).ok_or_else(|| {
+        ToolOutcome::err(format!(
+            "missing string argument {name:?}; arguments were {args}"
+        ))
+    })
+}
+
+fn host_err(e: HostError) -> ToolOutcome {
+    ToolOutcome::err(format!("error: {e}"))
+}
+
+/// Runs one Worker tool on the user's host. Never panics on anything a model sends.
+pub async fn run_worker_tool(host: &UserHost, call: &ToolCall) -> ToolOutcome {
+    match run(host, call).await {
+        Ok(o) | Err(o) => o,
+    }
+}
+
+async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcome> {
+    let args = &call.arguments;
+    if !args.is_object() {
+        return Err(ToolOutcome::err(format!(
+            "arguments must be a JSON object, got {args}"
+        )));
+    }
+    Ok(match call.name.as_str() {
+        "read_file" => {
+            let path = arg_str(args, "path")?;
+            let data = host.read(path.to_owned()).await.map_err(host_err)?;
+            let text = String::from_utf8(data)
+                .map_err(|_| ToolOutcome::err(format!("{path} is not a text file (not UTF-8)")))?;
+            if text.len() > READ_LIMIT {
+                let cut = arranger_store::cap_output(&text, READ_LIMIT);
+                ToolOutcome::ok(cut)
+            } else {
+                ToolOutcome::ok(text)
+            }
+        }
+        "write_file" => {
+            let path = arg_str(args, "path")?;
+            let content = arg_str(args, "content")?;
+            let opts = WriteOptions {
+                create_parents: true,
+                overwrite: true,
+            };
+            let stat = host
+                .write(path.to_owned(), content.as_bytes().to_vec(), opts)
+                .await
+                .map_err(host_err)?;
+            ToolOutcome::ok(format!("wrote {} bytes to {}", stat.size, stat.path))
+        }
+        "edit_file" => {
+            let path = arg_str(args, "path")?;
+            let old = arg_str(args, "old_text")?;
+            let new = arg_str(args, "new_text")?;
+            let all = args
+                .get("replace_all")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if old.is_empty() {
+                return Err(ToolOutcome::err(
+                    "old_text must not be empty; use write_file to create a file",
+                ));
+            }
+            let data = host.read(path.to_owned()).await.map_err(host_err)?;
+            let text = String::from_utf8(data)
+                .map_err(|_| ToolOutcome::err(format!("{path} is not a text file (not UTF-8)")))?;
+            let n = text.matches(old).count();
+            if n == 0 {
+                return Err(ToolOutcome::err(format!(
+                    "old_text was not found in {path}; read the file again and copy the text exactly"
+                )));
+            }
+            if n > 1 && !all {
+                return Err(ToolOutcome::err(format!(
+                    "old_text occurs {n} times in {path}; include more context to make it unique, or set replace_all"
+                )));
+            }
+            let edited = if all {
+                text.replace(old, new)
+            } else {
+                text.replacen(old, new, 1)
+            };
+            let opts = WriteOptions {
+                create_parents: false,
+                overwrite: true,
+            };
+            host.write(path.to_owned(), edited.into_bytes(), opts)
+                .await
+                .map_err(host_err)?;
+            ToolOutcome::ok(format!(
+                "replaced {} occurrence(s) in {path}",
+                if all { n } else { 1 }
+            ))
+        }
+        "list_dir" => {
+            let path = args
+                .get("path")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let entries = host.list(path).await.map_err(host_err)?;
+            if entries.is_empty() {
+                ToolOutcome::ok("(empty directory)")
+            } else {
+                let lines: Vec<String> = entries
+                    .iter()
+                    .map(|e| match e.kind {
+                        arranger_domain::fs::FileKind::Dir => format!("{}/", e.name),
+                        _ => format!("{} ({} bytes)", e.name, e.size),
+                    })
+                    .collect();
+                ToolOutcome::ok(lines.join("\n"))
+            }
+        }
+        "search" => {
+            let query = arg_str(args, "query")?;
+            let regex = args.get("regex").and_then(Value::as_bool).unwrap_or(false);
+            let under = args
+                .get("path")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let r = host
+                .search(query.to_owned(), !regex, under, 200)
+                .await
+                .map_err(host_err)?;
+            if r.hits.is_empty() {
+                ToolOutcome::ok(format!("no matches in {} files", r.files))
+            } else {
+                let mut lines: Vec<String> = r
+                    .hits
+                    .iter()
+                    .map(|h| format!("{}:{}: {}", h.path, h.line, h.text))
+                    .collect();
+                if r.truncated {
+                    lines.push("[more matches not shown; narrow the query or the path]".into());
+                }
+                ToolOutcome::ok(lines.join("\n"))
+            }
+        }
+        "request_assist" => {
+            let question = arg_str(args, "question")?;
+            ToolOutcome {
+                output: String::new(),
+                is_error: false,
+                control: Control::Assist {
+                    question: question.to_owned(),
+                },
+            }
+        }
+        "complete_task" => {
+            let summary = arg_str(args, "summary")?;
+            if summary.trim().is_empty() {
+                return Err(ToolOutcome::err(
+                    "the summary must say what was done and how it was checked",
+                ));
+            }
+            ToolOutcome {
+                output: "task completed".into(),
+                is_error: false,
+                control: Control::Complete {
+                    summary: summary.to_owned(),
+                },
+            }
+        }
+        other => {
+            let names: Vec<&str> = worker_tools().iter().map(|t| t.name).collect();
+            ToolOutcome::err(format!(
+                "there is no tool {other:?}; the tools are: {}",
+                names.join(", ")
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arranger_domain::UserId;
+    use arranger_host::{Workspace, with_user};
+    use arranger_store::{LocalBus, UserStore};
+    use std::sync::Arc;
+
+    fn call(name: &str, arguments: Value) -> ToolCall {
+        ToolCall {
+            id: "c".into(),
+            name: name.into(),
+            arguments,
+        }
+    }
+
+    #[tokio::test]
+    async fn worker_tools_edit_the_workspace_and_explain_their_errors() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join("ws")).unwrap();
+        let store = UserStore::new(t.path().join("state.db"), Arc::new(LocalBus::new(8)));
+        let host = UserHost::new(UserId::new("u"), Workspace::new(t.path().join("ws")), store);
+        with_user(UserId::new("u"), async {
+            let w = run_worker_tool(&host, &call("write_file", json!({"path": "src/a.rs", "content": "fn a() {}\nfn a() {}\n"}))).await;
+            assert!(!w.is_error, "{}", w.output);
+            let e = run_worker_tool(&host, &call("edit_file", json!({"path": "src/a.rs", "old_text": "fn a", "new_text": "fn b"}))).await;
+            assert!(e.is_error && e.output.contains("2 times"), "{}", e.output);
+            let e = run_worker_tool(&host, &call("edit_file", json!({"path": "src/a.rs", "old_text": "fn a", "new_text": "fn b", "replace_all": true}))).await;
+            assert!(!e.is_error, "{}", e.output);
+            let r = run_worker_tool(&host, &call("read_file", json!({"path": "src/a.rs"}))).await;
+            assert_eq!(r.output, "fn b() {}\nfn b() {}\n");
+            let s = run_worker_tool(&host, &call("search", json!({"query": "fn b"}))).await;
+            assert!(s.output.starts_with("src/a.rs:1:"), "{}", s.output);
+            let l = run_worker_tool(&host, &call("list_dir", json!({}))).await;
+            assert_eq!(l.output, "src/");
+            let bad = run_worker_tool(&host, &call("read_file", json!({"path": "../../etc/passwd"}))).await;
+            assert!(bad.is_error);
+            let missing = run_worker_tool(&host, &call("read_file", json!({}))).await;
+            assert!(missing.is_error && missing.output.contains("path"));
+            let nonobj = run_worker_tool(&host, &call("read_file", json!("src/a.rs"))).await;
+            assert!(nonobj.is_error);
+            let unknown = run_worker_tool(&host, &call("rm_rf", json!({}))).await;
+            assert!(unknown.is_error && unknown.output.contains("complete_task"));
+            let done = run_worker_tool(&host, &call("complete_task", json!({"summary": "renamed a to b"}))).await;
+            assert_eq!(done.control, Control::Complete { summary: "renamed a to b".into() });
+        })
+        .await;
+    }
+}
