@@ -59,9 +59,12 @@ pub struct Step {
     /// The task, or `None` for a 1:1 chat with the agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_id: Option<TaskId>,
+    /// The assist request this step belongs to, for a helper's steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assist_id: Option<String>,
     /// The agent.
     pub agent_id: AgentId,
-    /// Position in the record, from 0.
+    /// Position in its record (task, assist or chat), from 0.
     pub index: u32,
     /// What happened.
     #[serde(flatten)]

@@ -26,7 +26,7 @@ pub use directory::{
     validate_user_name,
 };
 pub use error::StoreError;
-pub use team_store::{AgentPatch, MAX_TOOL_OUTPUT_BYTES, cap_output};
+pub use team_store::{AgentPatch, MAX_TOOL_OUTPUT_BYTES, StepOwner, cap_output};
 pub use user_store::{NewTask, PostOutcome, UserStore};
 
 /// Milliseconds since the Unix epoch, now.

@@ -10,6 +10,59 @@ use arranger_domain::{
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
+/// Which record a step belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepOwner {
+    /// The task (also set for an assist, to the requester's task).
+    pub task: Option<TaskId>,
+    /// The assist request, for a helper's steps.
+    pub assist: Option<String>,
+    /// The agent writing the step.
+    pub agent: AgentId,
+}
+
+impl StepOwner {
+    /// A task's record (every agent that worked on it).
+    pub fn task(task: TaskId, agent: AgentId) -> Self {
+        StepOwner {
+            task: Some(task),
+            assist: None,
+            agent,
+        }
+    }
+
+    /// A helper's record for an assist request.
+    pub fn assist(task: TaskId, assist: String, agent: AgentId) -> Self {
+        StepOwner {
+            task: Some(task),
+            assist: Some(assist),
+            agent,
+        }
+    }
+
+    /// An agent's 1:1 chat.
+    pub fn chat(agent: AgentId) -> Self {
+        StepOwner {
+            task: None,
+            assist: None,
+            agent,
+        }
+    }
+
+    /// The WHERE clause selecting this record (a task's record spans its agents) and
+    /// its one parameter.
+    fn filter(&self) -> (&'static str, String) {
+        match (&self.task, &self.assist) {
+            (_, Some(a)) => ("assist_id = ?1", a.clone()),
+            (Some(t), None) => ("task_id = ?1 AND assist_id IS NULL", t.to_string()),
+            (None, None) => (
+                "task_id IS NULL AND assist_id IS NULL AND agent_id = ?1",
+                self.agent.to_string(),
+            ),
+        }
+    }
+}
+
 /// Longest tool output kept in a `tool_runs` row, in bytes.
 pub const MAX_TOOL_OUTPUT_BYTES: usize = 64 * 1024;
 
@@ -301,18 +354,12 @@ impl UserStore {
             if !matches!(task.status, TaskStatus::Pending | TaskStatus::Reassigning | TaskStatus::Blocked) {
                 return Err(StoreError::Conflict(format!("task {id} is {} and cannot be assigned", task.status)));
             }
-            let tried: String = ev.tx.query_row("SELECT tried FROM tasks WHERE id = ?1", [id.as_str()], |r| r.get(0))?;
-            let mut tried: Vec<AgentId> = serde_json::from_str(&tried).map_err(StoreError::corrupt)?;
-            if !tried.contains(&agent) {
-                tried.push(agent.clone());
-            }
             ev.tx.execute(
-                "UPDATE tasks SET assignee = ?2, scores = ?3, tried = ?4, attempts = attempts + 1 WHERE id = ?1",
+                "UPDATE tasks SET assignee = ?2, scores = ?3, attempts = attempts + 1 WHERE id = ?1",
                 params![
                     id.as_str(),
                     agent.as_str(),
-                    serde_json::to_string(&scores).map_err(StoreError::corrupt)?,
-                    serde_json::to_string(&tried).map_err(StoreError::corrupt)?
+                    serde_json::to_string(&scores).map_err(StoreError::corrupt)?
                 ],
             )?;
             let name = load_agent(ev.tx, &agent).map(|a| a.name).unwrap_or_else(|_| agent.to_string());
@@ -321,7 +368,7 @@ impl UserStore {
         .await
     }
 
-    /// The agents that already worked on a task (a reassignment picks another).
+    /// The agents that failed a task (a reassignment picks another).
     pub async fn tried_agents(&self, id: TaskId) -> Result<Vec<AgentId>, StoreError> {
         self.call(move |conn, _| {
             let tried: String = conn
@@ -375,6 +422,23 @@ impl UserStore {
             let task = load_task(ev.tx, &id)?;
             if let Some(a) = &task.assignee {
                 bump(ev, a, false)?;
+                let tried: String = ev.tx.query_row(
+                    "SELECT tried FROM tasks WHERE id = ?1",
+                    [id.as_str()],
+                    |r| r.get(0),
+                )?;
+                let mut tried: Vec<AgentId> =
+                    serde_json::from_str(&tried).map_err(StoreError::corrupt)?;
+                if !tried.contains(a) {
+                    tried.push(a.clone());
+                }
+                ev.tx.execute(
+                    "UPDATE tasks SET tried = ?2 WHERE id = ?1",
+                    params![
+                        id.as_str(),
+                        serde_json::to_string(&tried).map_err(StoreError::corrupt)?
+                    ],
+                )?;
             }
             let to = if give_up {
                 TaskStatus::Failed
@@ -401,24 +465,35 @@ impl UserStore {
         .await
     }
 
-    /// Appends one step to an agent's record for a task (or chat, when `task` is `None`).
-    pub async fn append_step(
-        &self,
-        task: Option<TaskId>,
-        agent: AgentId,
-        kind: StepKind,
-    ) -> Result<Step, StoreError> {
+    /// Appends one step to a record: a task's (all its agents in order), an assist's
+    /// (the helper's, `assist` set), or an agent's 1:1 chat (`task` and `assist` `None`).
+    pub async fn append_step(&self, owner: StepOwner, kind: StepKind) -> Result<Step, StoreError> {
         self.write(move |ev| {
+            let (filter, param) = owner.filter();
             let idx: i64 = ev.tx.query_row(
-                "SELECT COALESCE(MAX(idx) + 1, 0) FROM steps WHERE COALESCE(task_id, '') = ?1 AND agent_id = ?2",
-                params![task.as_ref().map(|t| t.as_str()).unwrap_or(""), agent.as_str()],
+                &format!("SELECT COALESCE(MAX(idx) + 1, 0) FROM steps WHERE {filter}"),
+                [param],
                 |r| r.get(0),
             )?;
-            let step = Step { task_id: task, agent_id: agent, index: idx as u32, kind, at: now_ms() };
+            let step = Step {
+                task_id: owner.task.clone(),
+                assist_id: owner.assist.clone(),
+                agent_id: owner.agent.clone(),
+                index: idx as u32,
+                kind,
+                at: now_ms(),
+            };
             let data = serde_json::to_string(&step.kind).map_err(StoreError::corrupt)?;
             ev.tx.execute(
-                "INSERT INTO steps (task_id, agent_id, idx, data, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![step.task_id.as_ref().map(|t| t.as_str()), step.agent_id.as_str(), idx, data, step.at],
+                "INSERT INTO steps (task_id, assist_id, agent_id, idx, data, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    step.task_id.as_ref().map(|t| t.as_str()),
+                    step.assist_id,
+                    step.agent_id.as_str(),
+                    idx,
+                    data,
+                    step.at
+                ],
             )?;
             ev.record(EventKind::StepAdded { step: step.clone() })?;
             Ok(step)
@@ -426,37 +501,29 @@ impl UserStore {
         .await
     }
 
-    /// An agent's steps for a task (or its 1:1 chat), in order.
-    pub async fn steps(
-        &self,
-        task: Option<TaskId>,
-        agent: Option<AgentId>,
-    ) -> Result<Vec<Step>, StoreError> {
+    /// One record's steps, in order (see [`StepOwner`]).
+    pub async fn steps(&self, owner: StepOwner) -> Result<Vec<Step>, StoreError> {
         self.call(move |conn, _| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT task_id, agent_id, idx, data, at FROM steps
-                 WHERE COALESCE(task_id, '') = ?1 AND (?2 IS NULL OR agent_id = ?2) ORDER BY n",
-            )?;
-            let rows = stmt.query_map(
-                params![
-                    task.as_ref().map(|t| t.as_str()).unwrap_or(""),
-                    agent.as_ref().map(|a| a.as_str())
-                ],
-                |r| {
-                    Ok((
-                        r.get::<_, Option<String>>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, i64>(4)?,
-                    ))
-                },
-            )?;
+            let (filter, param) = owner.filter();
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT task_id, assist_id, agent_id, idx, data, at FROM steps WHERE {filter} ORDER BY n"
+            ))?;
+            let rows = stmt.query_map([param], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?;
             let mut out = Vec::new();
             for row in rows {
-                let (task_id, agent_id, idx, data, at) = row?;
+                let (task_id, assist_id, agent_id, idx, data, at) = row?;
                 out.push(Step {
                     task_id: task_id.map(TaskId::new),
+                    assist_id,
                     agent_id: AgentId::new(agent_id),
                     index: idx as u32,
                     kind: serde_json::from_str(&data).map_err(StoreError::corrupt)?,

@@ -1045,12 +1045,15 @@ fn v2(tx: &Transaction<'_>) -> Result<(), StoreError> {
          CREATE TABLE steps (
              n INTEGER PRIMARY KEY,
              task_id TEXT,                    -- NULL for a 1:1 chat
+             assist_id TEXT,                  -- set for a helper's steps
              agent_id TEXT NOT NULL,
              idx INTEGER NOT NULL,
              data TEXT NOT NULL,
              at INTEGER NOT NULL
          );
-         CREATE UNIQUE INDEX steps_by_owner ON steps(COALESCE(task_id, ''), agent_id, idx);",
+         CREATE INDEX steps_by_task ON steps(task_id, n);
+         CREATE INDEX steps_by_assist ON steps(assist_id, n);
+         CREATE INDEX steps_by_agent ON steps(agent_id, n);",
     )?;
     Ok(())
 }

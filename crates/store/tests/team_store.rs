@@ -2,7 +2,7 @@ use arranger_domain::{
     Agent, AgentId, AgentModel, AgentRole, AssistStatus, EventKind, Needs, StepKind, TaskStatus,
     ToolCall, ToolRunStatus, Usage,
 };
-use arranger_store::{AgentPatch, LocalBus, NewTask, StoreError, UserStore};
+use arranger_store::{AgentPatch, LocalBus, NewTask, StepOwner, StoreError, UserStore};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -185,8 +185,7 @@ async fn steps_tool_runs_and_assists_are_recorded_with_events() {
     let agent = AgentId::new("coder");
     let before = s.last_seq().await.unwrap();
     s.append_step(
-        Some(t.id.clone()),
-        agent.clone(),
+        StepOwner::task(t.id.clone(), agent.clone()),
         StepKind::Instruction {
             text: "do it".into(),
         },
@@ -199,8 +198,7 @@ async fn steps_tool_runs_and_assists_are_recorded_with_events() {
         arguments: json!({"path": "a"}),
     };
     s.append_step(
-        Some(t.id.clone()),
-        agent.clone(),
+        StepOwner::task(t.id.clone(), agent.clone()),
         StepKind::Assistant {
             text: "writing".into(),
             reasoning: Some("think".into()),
@@ -227,13 +225,45 @@ async fn steps_tool_runs_and_assists_are_recorded_with_events() {
         .unwrap();
     assert!(run.output.len() < 70_000 && run.output.contains("more bytes not shown"));
     let steps = s
-        .steps(Some(t.id.clone()), Some(agent.clone()))
+        .steps(StepOwner::task(t.id.clone(), agent.clone()))
         .await
         .unwrap();
     assert_eq!(steps.iter().map(|s| s.index).collect::<Vec<_>>(), [0, 1]);
     assert!(
-        s.steps(None, Some(agent.clone())).await.unwrap().is_empty(),
+        s.steps(StepOwner::chat(agent.clone()))
+            .await
+            .unwrap()
+            .is_empty(),
         "chat steps are separate"
+    );
+    let helper = AgentId::new("tester");
+    let owner = StepOwner::assist(t.id.clone(), "as1".into(), helper.clone());
+    s.append_step(
+        owner.clone(),
+        StepKind::Note {
+            text: "helping".into(),
+        },
+    )
+    .await
+    .unwrap();
+    s.append_step(
+        StepOwner::chat(helper.clone()),
+        StepKind::Instruction { text: "hi".into() },
+    )
+    .await
+    .unwrap();
+    let task_steps = s
+        .steps(StepOwner::task(t.id.clone(), agent.clone()))
+        .await
+        .unwrap();
+    assert_eq!(task_steps.len(), 2, "assist steps stay apart");
+    assert_eq!(s.steps(owner).await.unwrap().len(), 1);
+    assert_eq!(
+        s.steps(StepOwner::chat(helper.clone()))
+            .await
+            .unwrap()
+            .len(),
+        1
     );
 
     // A run left running by a crash becomes Interrupted.
@@ -291,6 +321,8 @@ async fn steps_tool_runs_and_assists_are_recorded_with_events() {
             "step_added",
             "tool_run_added",
             "tool_run_updated",
+            "step_added",
+            "step_added",
             "tool_run_added",
             "tool_run_updated",
             "assist_requested",
