@@ -212,3 +212,22 @@ impl Usage {
         self.cost_usd += other.cost_usd;
     }
 }
+
+/// A piece of an agent's reply as it streams in. Not stored (the finished turn is, as a
+/// [`Step`]); sent only to the owning user's live connections.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AgentDelta {
+    /// The task, if the agent works on one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<TaskId>,
+    /// The assist request, if the agent is helping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assist_id: Option<String>,
+    /// The agent.
+    pub agent_id: AgentId,
+    /// `text` or `reasoning`; `restart` when the model's answer starts over (discard the
+    /// pieces received so far for this turn).
+    pub kind: String,
+    /// The piece.
+    pub text: String,
+}
