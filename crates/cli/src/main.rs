@@ -8,6 +8,8 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod bench;
+
 /// Arranger: a self-hosted AI coding-team server for many isolated users.
 #[derive(Parser)]
 #[command(version, about)]
@@ -77,6 +79,8 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Measures memory per connected user and event latency against a fresh server.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(clap::ValueEnum, Clone, Copy)]
@@ -171,6 +175,7 @@ fn main() -> Result<()> {
         }
         Command::User { action, data } => user(action, &directory(&data.data_dir)?),
         Command::Token { action, data } => token(action, &directory(&data.data_dir)?),
+        Command::Bench(args) => bench::run(args),
         Command::Schema { markdown } => {
             if markdown {
                 print!("{}", arranger_protocol::schema::reference_markdown());
@@ -243,6 +248,8 @@ fn serve_config(
         request_burst: rate_limit.saturating_mul(2),
         ..Limits::default()
     };
+    let llm = arranger_llm::ProviderConfig::from_env()
+        .context("the language model settings in the environment are not usable")?;
     Ok(ServerConfig {
         listen,
         data_dir,
@@ -250,6 +257,8 @@ fn serve_config(
         allowed_origins,
         allowed_hosts,
         limits,
+        llm,
+        team: arranger_team::TeamConfig::default(),
     })
 }
 

@@ -5,8 +5,9 @@
 
 use arranger_domain::fs::{DirEntry, FileStat};
 use arranger_domain::{
-    CommandAction, Difficulty, Event, Message, MessageId, Priority, Session, SessionId, StateScope,
-    Task, TaskId, TaskStatus, TaskTransition,
+    Agent, AgentId, AgentModel, AssistRequest, CommandAction, Difficulty, Event, Message,
+    MessageId, Priority, Session, SessionId, StateScope, Step, Task, TaskId, TaskStatus,
+    TaskTransition, ToolRun,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -530,6 +531,54 @@ pub struct EventsListResult {
     pub events: Vec<Event>,
 }
 
+// ----- agents -------------------------------------------------------------------------
+
+/// Result of `agent.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AgentListResult {
+    /// The Manager first, then the Workers by name.
+    pub agents: Vec<Agent>,
+}
+
+/// Parameters of `agent.update`; absent fields stay as they are.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentUpdateParams {
+    /// The agent.
+    pub id: AgentId,
+    /// New name (letters, digits, `_`, `-`; unique in the team).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// New capability tags.
+    #[serde(default)]
+    pub capabilities: Option<Vec<String>>,
+    /// New scenes.
+    #[serde(default)]
+    pub scenes: Option<Vec<String>>,
+    /// New provider and model.
+    #[serde(default)]
+    pub model: Option<AgentModel>,
+    /// Enable or disable (the Manager cannot be disabled).
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// Result of `task.record`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct TaskRecordResult {
+    /// The task's step record (every agent that worked on it), in order.
+    pub steps: Vec<Step>,
+    /// Its tool runs, in order.
+    pub tool_runs: Vec<ToolRun>,
+    /// Its assist requests.
+    pub assists: Vec<AssistRequest>,
+    /// The helpers' steps, in order, each carrying its `assist_id`.
+    pub assist_steps: Vec<Step>,
+}
+
 methods! {
     /// Who the caller is and what this server offers.
     ServerInfoMethod = "server.info" (NoParams) -> ServerInfo;
@@ -591,6 +640,12 @@ methods! {
     EventsUnsubscribe = "events.unsubscribe" (NoParams) -> Empty;
     /// Reads events from the log without subscribing.
     EventsList = "events.list" (EventsListParams) -> EventsListResult;
+    /// The user's team.
+    AgentListMethod = "agent.list" (NoParams) -> AgentListResult;
+    /// Changes an agent: name, description, tags, scenes, model, enabled.
+    AgentUpdate = "agent.update" (AgentUpdateParams) -> Agent;
+    /// A task's full record: steps, tool runs and assists.
+    TaskRecord = "task.record" (TaskIdParams) -> TaskRecordResult;
 }
 
 #[cfg(test)]

@@ -1,13 +1,16 @@
 //! Notifications the server sends without being asked.
 
-use arranger_domain::Event;
 use arranger_domain::fs::FileChange;
+use arranger_domain::{AgentDelta, Event};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `event`: one committed change of the user's state, in sequence order. Sent after
 /// `events.subscribe`: first the missed events (replay), then live ones.
 pub const EVENT: &str = "event";
+/// `agent.delta`: a piece of an agent's reply as it streams in (not stored; the finished
+/// turn arrives as a `step_added` event).
+pub const AGENT_DELTA: &str = "agent.delta";
 /// `fs.changed`: files changed in the user's workspace (from the file watcher).
 pub const FS_CHANGED: &str = "fs.changed";
 
@@ -34,6 +37,11 @@ pub fn all(
             EVENT,
             g.subschema_for::<EventParams>(),
             "One committed change of the user's state. Replayed from `since`, then live, gap-free and in `seq` order.",
+        ),
+        (
+            AGENT_DELTA,
+            g.subschema_for::<AgentDelta>(),
+            "A piece of an agent's reply as it streams in: `kind` is `text`, `reasoning`, or `restart` (discard this turn's pieces so far). Not stored; the finished turn arrives as a `step_added` event.",
         ),
         (
             FS_CHANGED,

@@ -62,4 +62,8 @@ pub struct ServerConfig {
     pub allowed_hosts: Vec<String>,
     /// Limits.
     pub limits: Limits,
+    /// The server's default language model, if one is configured.
+    pub llm: Option<arranger_llm::ProviderConfig>,
+    /// Limits of every user's team.
+    pub team: arranger_team::TeamConfig,
 }

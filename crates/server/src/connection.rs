@@ -290,6 +290,8 @@ async fn subscribe(conn: &Arc<Conn>, params: Option<Value>) -> Result<Value, Err
     handles.push(
         tokio::spawn(with_user(user, forward_events(store, live, p.since, out))).abort_handle(),
     );
+    let deltas = ctx.team.subscribe_deltas();
+    handles.push(tokio::spawn(forward_deltas(deltas, conn.out.clone())).abort_handle());
     if p.files
         && let Some(files) = ctx.subscribe_files()
     {
@@ -367,6 +369,27 @@ async fn forward_events(
         };
         if !ok {
             return;
+        }
+    }
+}
+
+async fn forward_deltas(
+    mut deltas: broadcast::Receiver<Arc<arranger_domain::AgentDelta>>,
+    out: mpsc::Sender<Message>,
+) {
+    loop {
+        match deltas.recv().await {
+            Ok(d) => {
+                let n = Notification::new(notifications::AGENT_DELTA, &*d);
+                if let Some(m) = text(&n)
+                    && out.send(m).await.is_err()
+                {
+                    return;
+                }
+            }
+            // Pieces are a preview: the finished turn arrives as an event.
+            Err(broadcast::error::RecvError::Lagged(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => return,
         }
     }
 }

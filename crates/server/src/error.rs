@@ -24,6 +24,12 @@ pub enum ServerError {
     /// The user directory or a store failed.
     #[error(transparent)]
     Store(#[from] arranger_store::StoreError),
+    /// A user's team could not start.
+    #[error("team: {0}")]
+    Team(String),
+    /// The LLM configuration is not usable.
+    #[error("LLM configuration: {0}")]
+    Llm(String),
     /// The file watcher could not start.
     #[error("file watcher: {0}")]
     Watch(String),

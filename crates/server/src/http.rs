@@ -81,8 +81,9 @@ impl AppState {
         let quota =
             Quota::per_second(nonzero(l.requests_per_second)).allow_burst(nonzero(l.request_burst));
         let login_quota = Quota::per_minute(nonzero(10)).allow_burst(nonzero(10));
+        let services = Arc::new(team_services(&config)?);
         Ok(AppState {
-            sessions: Arc::new(SessionManager::new(config.clone())),
+            sessions: Arc::new(SessionManager::new(config.clone(), services)),
             config,
             shutdown: CancellationToken::new(),
             auth,
@@ -173,6 +174,32 @@ impl AppState {
             }
         })
     }
+}
+
+/// The LLM pool shared by every user, with the server's default provider from the
+/// environment (`OPENAI_*` / `ANTHROPIC_*` and `ARRANGER_MODEL`), if one is configured.
+fn team_services(config: &ServerConfig) -> Result<arranger_team::TeamServices, ServerError> {
+    let pool = arranger_llm::LlmPool::new(arranger_llm::PoolConfig::default())
+        .map_err(|e| ServerError::Llm(e.to_string()))?;
+    let default_provider = match &config.llm {
+        Some(provider) => {
+            pool.register("default", provider)
+                .map_err(|e| ServerError::Llm(e.to_string()))?;
+            tracing::info!(provider = %provider.kind.as_str(), model = %provider.model, "default language model");
+            Some("default".to_owned())
+        }
+        None => {
+            tracing::warn!(
+                "no language model configured: tasks will wait in Pending (set OPENAI_API_KEY or ANTHROPIC_API_KEY, and ARRANGER_MODEL)"
+            );
+            None
+        }
+    };
+    Ok(arranger_team::TeamServices {
+        pool: Arc::new(pool),
+        default_provider,
+        config: config.team.clone(),
+    })
 }
 
 fn prepare_data_dir(dir: &std::path::Path) -> Result<(), ServerError> {

@@ -283,6 +283,7 @@ pub async fn dispatch(
         }),
         TaskCancel::NAME => call!(TaskCancel, |p| {
             let reason = Some(p.reason.unwrap_or_else(|| "cancelled by the user".into()));
+            ctx.team.stop_task(&p.id);
             store
                 .transition_task(p.id, TaskStatus::Failed, reason)
                 .await
@@ -303,6 +304,52 @@ pub async fn dispatch(
                     .events_after(p.since, limit)
                     .await
                     .map_err(store_error)?,
+            }
+        }),
+        AgentListMethod::NAME => call!(AgentListMethod, |_p| AgentListResult {
+            agents: store.list_agents().await.map_err(store_error)?
+        }),
+        AgentUpdate::NAME => call!(AgentUpdate, |p| store
+            .update_agent(
+                p.id,
+                arranger_store::AgentPatch {
+                    name: p.name,
+                    description: p.description,
+                    capabilities: p.capabilities,
+                    scenes: p.scenes,
+                    model: p.model,
+                    enabled: p.enabled,
+                }
+            )
+            .await
+            .map_err(store_error)?),
+        TaskRecord::NAME => call!(TaskRecord, |p| {
+            // Resolves the task first, so another user's id answers "not found".
+            let (task, _) = store.get_task(p.id.clone()).await.map_err(store_error)?;
+            let owner = |a| arranger_store::StepOwner::task(task.id.clone(), a);
+            let any_agent = arranger_domain::AgentId::new("");
+            let steps = store
+                .steps(owner(any_agent.clone()))
+                .await
+                .map_err(store_error)?;
+            let assists = store.assists(task.id.clone()).await.map_err(store_error)?;
+            let mut assist_steps = Vec::new();
+            for a in &assists {
+                let o = arranger_store::StepOwner::assist(
+                    task.id.clone(),
+                    a.id.clone(),
+                    any_agent.clone(),
+                );
+                assist_steps.extend(store.steps(o).await.map_err(store_error)?);
+            }
+            TaskRecordResult {
+                steps,
+                tool_runs: store
+                    .tool_runs(task.id.clone())
+                    .await
+                    .map_err(store_error)?,
+                assists,
+                assist_steps,
             }
         }),
         other => Err(ErrorObject::new(

@@ -8,6 +8,7 @@ use arranger_host::fs::Workspace;
 use arranger_host::watch::{WatchGuard, WatchHub};
 use arranger_host::{UserHost, with_user};
 use arranger_store::{LocalBus, User, UserStore, now_ms};
+use arranger_team::{Team, TeamServices};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -26,6 +27,8 @@ pub struct SessionContext {
     pub host: UserHost,
     /// The user's state store.
     pub store: UserStore,
+    /// The user's coding team.
+    pub team: Arc<Team>,
     connections: AtomicUsize,
     last_active: AtomicI64,
     files: Mutex<FileFeed>,
@@ -107,6 +110,7 @@ type Slot = Arc<OnceCell<Arc<SessionContext>>>;
 /// Routes users to their contexts; creates each once, on first use.
 pub struct SessionManager {
     config: Arc<ServerConfig>,
+    services: Arc<TeamServices>,
     contexts: Mutex<HashMap<UserId, Slot>>,
     watch_hub: Option<WatchHub>,
 }
@@ -114,7 +118,7 @@ pub struct SessionManager {
 impl SessionManager {
     /// A manager for this configuration. The file watcher is optional: without it the
     /// server still works, without `fs.changed` notifications.
-    pub fn new(config: Arc<ServerConfig>) -> Self {
+    pub fn new(config: Arc<ServerConfig>, services: Arc<TeamServices>) -> Self {
         let watch_hub = match WatchHub::new() {
             Ok(h) => Some(h),
             Err(e) => {
@@ -124,6 +128,7 @@ impl SessionManager {
         };
         SessionManager {
             config,
+            services,
             contexts: Mutex::new(HashMap::new()),
             watch_hub,
         }
@@ -202,11 +207,23 @@ impl SessionManager {
         if !moved.is_empty() {
             tracing::info!(user = %user.id, tasks = moved.len(), "moved interrupted tasks to reassigning");
         }
+        let team = with_user(
+            user.id.clone(),
+            Team::activate(
+                user.id.clone(),
+                host.clone(),
+                store.clone(),
+                self.services.clone(),
+            ),
+        )
+        .await
+        .map_err(|e| ServerError::Team(e.to_string()))?;
         tracing::debug!(user = %user.id, "session context activated");
         Ok(Arc::new(SessionContext {
             user,
             host,
             store,
+            team,
             connections: AtomicUsize::new(0),
             last_active: AtomicI64::new(now_ms()),
             files: Mutex::new(FileFeed::default()),
@@ -230,8 +247,12 @@ impl SessionManager {
                 closed += 1;
             }
             let idle = now.saturating_sub(ctx.last_active.load(Ordering::Relaxed));
-            let keep = ctx.connections() > 0 || idle < limits.session_idle.as_millis() as i64;
+            // A team at work keeps its context: nothing of a user runs while it is absent.
+            let keep = ctx.connections() > 0
+                || ctx.team.is_busy()
+                || idle < limits.session_idle.as_millis() as i64;
             if !keep {
+                ctx.team.shutdown();
                 dropped += 1;
             }
             keep
@@ -247,6 +268,7 @@ impl SessionManager {
         };
         for slot in all {
             if let Some(ctx) = slot.get() {
+                ctx.team.shutdown();
                 ctx.store.close_if_idle(std::time::Duration::ZERO);
             }
         }

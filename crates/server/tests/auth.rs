@@ -237,6 +237,8 @@ async fn single_user_data_dir_inside_the_workspace_is_invisible_to_the_api() {
         allowed_origins: vec![],
         allowed_hosts: vec![],
         limits: arranger_server::Limits::default(),
+        llm: None,
+        team: arranger_team::TeamConfig::default(),
     };
     let (addr, _stop, _handle) = common::start(config).await;
     let mut c = Client::connect(&addr, token).await.unwrap();

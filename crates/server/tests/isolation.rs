@@ -245,10 +245,19 @@ async fn live_events_and_file_changes_reach_only_the_owner() {
         .await
         .unwrap();
 
-    let ea = a_sub.next_event().await.unwrap();
+    // The replay (2..=last) comes first, gap-free; then the live events.
+    let mut ea = a_sub.next_event().await.unwrap();
+    for seq in 2..=last_a {
+        assert_eq!(ea["seq"].as_u64().unwrap(), seq);
+        ea = a_sub.next_event().await.unwrap();
+    }
     assert_eq!(ea["seq"].as_u64().unwrap(), last_a + 1);
     assert_eq!(ea["message"]["text"], "alice was here");
-    let eb = b_sub.next_event().await.unwrap();
+    let mut eb = b_sub.next_event().await.unwrap();
+    for seq in 2..=last_b {
+        assert_eq!(eb["seq"].as_u64().unwrap(), seq);
+        eb = b_sub.next_event().await.unwrap();
+    }
     assert_eq!(eb["seq"].as_u64().unwrap(), last_b + 1);
     assert_eq!(eb["message"]["text"], "bob was here");
 

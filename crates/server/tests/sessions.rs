@@ -37,8 +37,12 @@ async fn contexts_are_shared_dropped_when_idle_and_recreated() {
     b.call_raw("blackboard.post", json!({"text": "from b"}))
         .await
         .unwrap();
-    // One context for both connections: a sees b's change live.
-    assert_eq!(a.next_event().await.unwrap()["message"]["text"], "from b");
+    // One context for both connections: a sees b's change live (after the replay).
+    let mut e = a.next_event().await.unwrap();
+    while e["type"] != "message_added" {
+        e = a.next_event().await.unwrap();
+    }
+    assert_eq!(e["message"]["text"], "from b");
     let (_, _, m) = http(&srv.addr, "GET", "/metrics", &[], "").await;
     assert_eq!(gauge(&m, "arranger_session_contexts"), 1.0);
     assert_eq!(gauge(&m, "arranger_connections"), 2.0);

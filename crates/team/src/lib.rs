@@ -2,9 +2,15 @@
 //! requests into tasks, a Scheduler that assigns them by score, Workers that do them with
 //! tools in the user's workspace, and assists between agents.
 //!
-//! **Architecture invariant:** a `Team` serves exactly one user. It holds that user's
+//! **Architecture invariant:** a [`Team`] serves exactly one user. It holds that user's
 //! `UserHost` and `UserStore` and nothing else of any user; everything it does runs inside
-//! `with_user` for that user.
+//! `with_user` for that user. What users share — the LLM pool — is in [`TeamServices`].
 
 pub mod defaults;
+mod engine;
+mod manager;
+mod team;
 pub mod tools;
+
+pub use manager::mentioned;
+pub use team::{Team, TeamConfig, TeamError, TeamServices};

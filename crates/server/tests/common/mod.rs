@@ -42,6 +42,8 @@ fn config(data: PathBuf, mode: Mode, limits: Limits) -> ServerConfig {
         allowed_origins: vec![],
         allowed_hosts: vec![],
         limits,
+        llm: None,
+        team: arranger_team::TeamConfig::default(),
     }
 }
 

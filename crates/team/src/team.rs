@@ -1,0 +1,394 @@
+//! One user's team at run time: activation, the event listener, the Scheduler.
+
+use crate::defaults::default_team;
+use arranger_domain::{
+    Agent, AgentDelta, AgentId, AgentRole, Author, EventKind, Needs, SessionId, StepKind, Task,
+    TaskId, TaskStatus, UserId,
+};
+use arranger_host::{UserHost, with_user};
+use arranger_llm::{CancellationToken, LlmPool};
+use arranger_store::{StepOwner, StoreError, UserStore};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Notify, broadcast};
+
+/// What every user's team shares: the LLM pool and the server's default provider.
+pub struct TeamServices {
+    /// The one pool of LLM connections.
+    pub pool: Arc<LlmPool>,
+    /// The pool's provider used by agents that name none (`None`: no model configured).
+    pub default_provider: Option<String>,
+    /// Limits of every team.
+    pub config: TeamConfig,
+}
+
+/// Limits of a team.
+#[derive(Clone, Debug)]
+pub struct TeamConfig {
+    /// Tasks of one user running at once.
+    pub max_concurrent_tasks: usize,
+    /// Workers that may start a task before it fails for good.
+    pub max_attempts: u32,
+    /// Model turns one attempt may take.
+    pub max_turns: u32,
+    /// Model turns a helper may take for one assist.
+    pub max_assist_turns: u32,
+    /// Model turns the Manager may take for one message.
+    pub max_manager_turns: u32,
+    /// The context window assumed for models, in tokens (history is compacted at 75 %).
+    pub context_tokens: usize,
+}
+
+impl Default for TeamConfig {
+    fn default() -> Self {
+        TeamConfig {
+            max_concurrent_tasks: 4,
+            max_attempts: 3,
+            max_turns: 40,
+            max_assist_turns: 12,
+            max_manager_turns: 6,
+            context_tokens: 100_000,
+        }
+    }
+}
+
+/// Why a team could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    /// The user's store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One user's team. Lives in the user's SessionContext; dropped with it.
+pub struct Team {
+    pub(crate) user: UserId,
+    pub(crate) host: UserHost,
+    pub(crate) store: UserStore,
+    pub(crate) services: Arc<TeamServices>,
+    /// Tasks running now, with their cancellation and agent.
+    pub(crate) running: Mutex<HashMap<TaskId, (CancellationToken, AgentId)>>,
+    /// Serialises the Manager's handling of messages per user.
+    pub(crate) manager_turn: tokio::sync::Mutex<()>,
+    wake: Notify,
+    pub(crate) deltas: broadcast::Sender<Arc<AgentDelta>>,
+    pub(crate) shutdown: CancellationToken,
+    /// Sessions already told that no model is configured.
+    pub(crate) told_no_model: Mutex<Vec<SessionId>>,
+}
+
+impl Team {
+    /// Activates a user's team: creates the default team on first use, marks tool runs a
+    /// crash cut off, and starts listening to the user's Blackboard and task events. Call
+    /// inside `with_user(user)`; the team's own tasks enter it themselves.
+    pub async fn activate(
+        user: UserId,
+        host: UserHost,
+        store: UserStore,
+        services: Arc<TeamServices>,
+    ) -> Result<Arc<Team>, TeamError> {
+        store.ensure_team(default_team()).await?;
+        for run in store.interrupt_running_tool_runs().await? {
+            if let (Some(task), Some(agent)) = (run.task_id.clone(), run.agent_id.clone()) {
+                let note = format!(
+                    "The tool call {} ({}) was cut off by a server restart; its effects are unknown. \
+                     Check the workspace before repeating it.",
+                    run.call_id, run.tool
+                );
+                store
+                    .append_step(StepOwner::task(task, agent), StepKind::Note { text: note })
+                    .await?;
+            }
+        }
+        let (deltas, _) = broadcast::channel(64);
+        let team = Arc::new(Team {
+            user,
+            host,
+            store,
+            services,
+            running: Mutex::new(HashMap::new()),
+            manager_turn: tokio::sync::Mutex::new(()),
+            wake: Notify::new(),
+            deltas,
+            shutdown: CancellationToken::new(),
+            told_no_model: Mutex::new(Vec::new()),
+        });
+        let listener = team.clone();
+        tokio::spawn(with_user(team.user.clone(), async move {
+            listener.listen().await
+        }));
+        let scheduler = team.clone();
+        tokio::spawn(with_user(team.user.clone(), async move {
+            scheduler.schedule().await
+        }));
+        team.wake.notify_one();
+        Ok(team)
+    }
+
+    /// Streamed pieces of agents' replies, for the user's live connections.
+    pub fn subscribe_deltas(&self) -> broadcast::Receiver<Arc<AgentDelta>> {
+        self.deltas.subscribe()
+    }
+
+    /// Whether any task runs now (a busy team keeps its SessionContext in memory).
+    pub fn is_busy(&self) -> bool {
+        self.running.lock().map(|r| !r.is_empty()).unwrap_or(true)
+    }
+
+    /// Stops the team: running tasks are cancelled where they stand (their records stay;
+    /// on the next activation they are reassigned).
+    pub fn shutdown(&self) {
+        self.shutdown.cancel();
+        if let Ok(running) = self.running.lock() {
+            for (token, _) in running.values() {
+                token.cancel();
+            }
+        }
+    }
+
+    /// Cancels a running task's worker (the task's state is changed by the caller).
+    pub fn stop_task(&self, task: &TaskId) {
+        if let Ok(running) = self.running.lock()
+            && let Some((token, _)) = running.get(task)
+        {
+            token.cancel();
+        }
+    }
+
+    /// The provider and model an agent uses, if any is configured.
+    pub(crate) fn model_for(&self, agent: &Agent) -> Option<(String, Option<String>)> {
+        let provider = agent
+            .model
+            .provider
+            .clone()
+            .or_else(|| self.services.default_provider.clone())?;
+        Some((provider, agent.model.model.clone()))
+    }
+
+    /// Posts a system broadcast to a session's Blackboard.
+    pub(crate) async fn broadcast(&self, session: &SessionId, text: String) {
+        if let Err(e) = self
+            .store
+            .post_message(Some(session.clone()), Author::System, text)
+            .await
+        {
+            tracing::warn!(user = %self.user, error = %e, "cannot post a system broadcast");
+        }
+    }
+
+    /// Posts an agent's message to a session's Blackboard.
+    pub(crate) async fn say(&self, session: &SessionId, agent: &Agent, text: String) {
+        let author = Author::Agent {
+            name: agent.name.clone(),
+        };
+        if let Err(e) = self
+            .store
+            .post_message(Some(session.clone()), author, text)
+            .await
+        {
+            tracing::warn!(user = %self.user, error = %e, "cannot post an agent's message");
+        }
+    }
+
+    /// Reacts to the user's committed events: user messages go to the Manager (or to the
+    /// agent they mention); new and reassigned tasks wake the Scheduler.
+    async fn listen(self: Arc<Self>) {
+        let mut rx = self.store.subscribe();
+        loop {
+            let event = tokio::select! {
+                _ = self.shutdown.cancelled() => return,
+                e = rx.recv() => e,
+            };
+            match event {
+                Ok(e) => match &e.kind {
+                    EventKind::MessageAdded { message }
+                        if message.author == Author::User && message.task_id.is_none() =>
+                    {
+                        let team = self.clone();
+                        let message = message.clone();
+                        tokio::spawn(with_user(self.user.clone(), async move {
+                            team.on_user_message(message).await
+                        }));
+                    }
+                    EventKind::TaskCreated { .. } => self.wake.notify_one(),
+                    EventKind::TaskUpdated {
+                        task,
+                        from: Some(_),
+                        ..
+                    } if matches!(task.status, TaskStatus::Pending | TaskStatus::Reassigning) => {
+                        self.wake.notify_one()
+                    }
+                    _ => {}
+                },
+                // Fell behind: the Scheduler rescans anyway; messages missed here stay on
+                // the Blackboard for the user to repeat.
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(user = %self.user, missed = n, "team listener lagged");
+                    self.wake.notify_one();
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    /// The Scheduler: whenever woken, assigns waiting tasks (oldest first) while there is
+    /// room, each to the best-scoring agent.
+    async fn schedule(self: Arc<Self>) {
+        loop {
+            tokio::select! {
+                _ = self.shutdown.cancelled() => return,
+                _ = self.wake.notified() => {}
+            }
+            if let Err(e) = self.schedule_once().await {
+                tracing::warn!(user = %self.user, error = %e, "scheduling failed");
+            }
+        }
+    }
+
+    async fn schedule_once(self: &Arc<Self>) -> Result<(), StoreError> {
+        let mut waiting = self.store.tasks_in(TaskStatus::Reassigning).await?;
+        waiting.extend(self.store.tasks_in(TaskStatus::Pending).await?);
+        for task in waiting {
+            let running = self.running.lock().map(|r| r.len()).unwrap_or(usize::MAX);
+            if running >= self.services.config.max_concurrent_tasks {
+                return Ok(());
+            }
+            self.assign(task, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Scores the candidates for a task and starts the best one on it (or `wanted`, when
+    /// the Manager or the user named an agent). Leaves the task waiting if no model is
+    /// configured or nobody can take it.
+    pub(crate) async fn assign(
+        self: &Arc<Self>,
+        task: Task,
+        wanted: Option<AgentId>,
+    ) -> Result<(), StoreError> {
+        let agents = self.store.list_agents().await?;
+        let load: HashMap<AgentId, u32> = {
+            let running = self
+                .running
+                .lock()
+                .map(|r| r.values().map(|(_, a)| a.clone()).collect::<Vec<_>>())
+                .unwrap_or_default();
+            let mut m = HashMap::new();
+            for a in running {
+                *m.entry(a).or_insert(0) += 1;
+            }
+            m
+        };
+        let candidates: Vec<(Agent, u32)> = agents
+            .iter()
+            .filter(|a| a.role == AgentRole::Worker)
+            .map(|a| (a.clone(), load.get(&a.id).copied().unwrap_or(0)))
+            .collect();
+        let failed = self.store.tried_agents(task.id.clone()).await?;
+        let (mut pick, scores) = arranger_domain::agent::choose(&task.needs, &candidates, &failed);
+        if let Some(w) = wanted
+            && scores.iter().any(|s| s.agent == w && s.excluded.is_none())
+        {
+            pick = Some(w);
+        }
+        let Some(agent_id) = pick.or_else(|| {
+            // Everyone failed it once: give the best of them another go while attempts last.
+            let (p, _) = arranger_domain::agent::choose(&task.needs, &candidates, &[]);
+            p.filter(|_| task.attempts < self.services.config.max_attempts)
+        }) else {
+            if task.status == TaskStatus::Reassigning {
+                self.store
+                    .fail_attempt(
+                        task.id.clone(),
+                        "no agent is left to take this task".into(),
+                        true,
+                    )
+                    .await?;
+            }
+            return Ok(());
+        };
+        let Some(agent) = agents.iter().find(|a| a.id == agent_id).cloned() else {
+            return Ok(());
+        };
+        if self.model_for(&agent).is_none() {
+            self.tell_no_model(&task.session_id).await;
+            return Ok(());
+        }
+        if task.attempts >= self.services.config.max_attempts {
+            self.store
+                .fail_attempt(
+                    task.id.clone(),
+                    format!("gave up after {} attempts", task.attempts),
+                    true,
+                )
+                .await?;
+            return Ok(());
+        }
+        let task = self
+            .store
+            .assign_task(task.id.clone(), agent.id.clone(), scores.clone())
+            .await?;
+        let why = scores
+            .iter()
+            .find(|s| s.agent == agent.id)
+            .map(|s| {
+                format!(
+                    " — score {:.2} (scene {:.2}, tags {:.2}, load {:.2}, success {:.2})",
+                    s.total, s.scene, s.tags, s.load, s.success
+                )
+            })
+            .unwrap_or_default();
+        self.broadcast(
+            &task.session_id,
+            format!("Assigned **{}** to {}{why}", task.title, agent.name),
+        )
+        .await;
+        let cancel = self.shutdown.child_token();
+        if let Ok(mut running) = self.running.lock() {
+            running.insert(task.id.clone(), (cancel.clone(), agent.id.clone()));
+        }
+        let team = self.clone();
+        tokio::spawn(with_user(self.user.clone(), async move {
+            let id = task.id.clone();
+            team.clone().run_task(task, agent, cancel).await;
+            if let Ok(mut running) = team.running.lock() {
+                running.remove(&id);
+            }
+            team.wake.notify_one();
+        }));
+        Ok(())
+    }
+
+    async fn tell_no_model(&self, session: &SessionId) {
+        let first = self
+            .told_no_model
+            .lock()
+            .map(|mut told| {
+                if told.contains(session) {
+                    false
+                } else {
+                    told.push(session.clone());
+                    true
+                }
+            })
+            .unwrap_or(false);
+        if first {
+            self.broadcast(
+                session,
+                "No language model is configured, so tasks wait in Pending. An administrator can set \
+                 OPENAI_API_KEY (and OPENAI_BASE_URL) or ANTHROPIC_API_KEY with ARRANGER_MODEL before \
+                 starting the server."
+                    .into(),
+            )
+            .await;
+        }
+    }
+
+    /// What a new task needs, from the Manager's arguments.
+    pub(crate) fn needs(scene: Option<String>, tags: Vec<String>) -> Needs {
+        Needs {
+            scene: scene.filter(|s| !s.trim().is_empty()),
+            tags,
+        }
+    }
+}
