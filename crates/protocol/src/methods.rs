@@ -441,6 +441,12 @@ pub struct TaskCreateParams {
     /// 1–10 (default 5).
     #[serde(default)]
     pub difficulty: Option<Difficulty>,
+    /// The scene, for the Scheduler (`coding`, `testing`, `review`, `docs`).
+    #[serde(default)]
+    pub scene: Option<String>,
+    /// Wanted capability tags, for the Scheduler.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// Parameters of `task.list`.

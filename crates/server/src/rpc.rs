@@ -267,6 +267,10 @@ pub async fn dispatch(
                 description: p.description,
                 priority: p.priority,
                 difficulty: p.difficulty,
+                needs: arranger_domain::Needs {
+                    scene: p.scene,
+                    tags: p.tags
+                },
                 ..NewTask::new(String::new())
             })
             .await

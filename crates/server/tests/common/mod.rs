@@ -56,6 +56,35 @@ impl TestServer {
         Self::multi_in(tempfile::tempdir().unwrap(), limits).await
     }
 
+    /// A multi-user server whose default model is served at `llm_base_url` (the fake).
+    pub async fn multi_with_llm(llm_base_url: &str) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut c = config(data.path().to_owned(), Mode::MultiUser, Limits::default());
+        c.llm = Some(
+            arranger_llm::ProviderConfig::new(arranger_llm::ProviderKind::OpenAi, "fake-model")
+                .with_base_url(llm_base_url)
+                .with_api_key("sk-test"),
+        );
+        let (addr, stop, handle) = start(c).await;
+        let dir = SqliteDirectory::open(&data.path().join("arranger.db")).unwrap();
+        TestServer {
+            addr,
+            data,
+            dir: Some(dir),
+            stop: Some(stop),
+            handle: Some(handle),
+        }
+    }
+
+    /// The workspace of a user, on the host.
+    pub fn workspace_of(&self, user_id: &str) -> PathBuf {
+        self.data
+            .path()
+            .join("users")
+            .join(user_id)
+            .join("workspace")
+    }
+
     /// A multi-user server on an existing data directory.
     pub async fn multi_in(data: tempfile::TempDir, limits: Limits) -> Self {
         let (addr, stop, handle) =

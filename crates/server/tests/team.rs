@@ -1,0 +1,353 @@
+//! The coding team end to end, against the fake LLM server speaking the real OpenAI wire
+//! format: requests become tasks that change files and end Done; failures are reassigned;
+//! assists round-trip; many users' teams never mix.
+
+mod common;
+
+use arranger_client::Client;
+use arranger_fake_llm::{FakeLlm, Match, Reply, Rule, Scenario};
+use common::TestServer;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Polls `task.list` until every task is settled (Done or Failed) and there are `n`.
+async fn settled_tasks(c: &mut Client, n: usize) -> Vec<Value> {
+    for _ in 0..300 {
+        let tasks = c.call_raw("task.list", json!({})).await.unwrap()["tasks"]
+            .as_array()
+            .unwrap()
+            .clone();
+        if tasks.len() >= n
+            && tasks
+                .iter()
+                .all(|t| t["status"] == "done" || t["status"] == "failed")
+        {
+            return tasks;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let tasks = c.call_raw("task.list", json!({})).await.unwrap();
+    panic!("tasks did not settle: {tasks:#}");
+}
+
+fn worker(name: &str) -> Match {
+    Match::any()
+        .system_contains(format!("You are {name}, a member"))
+        .has_tool("complete_task")
+}
+
+fn manager() -> Match {
+    Match::any().has_tool("create_task").has_tool("cancel_task")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_becomes_two_tasks_that_change_files_and_end_done() {
+    let scenario = Scenario::new()
+        .rule(Rule::when(manager().turn(0)).reply(
+            Reply::tool(
+                "create_task",
+                json!({"title": "Validate login input", "description": "Reject empty user names in src/login.rs.",
+                       "scene": "coding", "tags": ["rust"]}),
+            )
+            .and_tool(
+                "create_task",
+                json!({"title": "Test login validation", "description": "Add tests/login.rs.",
+                       "scene": "testing", "tags": ["tests"]}),
+            ),
+        ))
+        .rule(Rule::when(manager().turn(1)).reply(Reply::tool("reply", json!({"text": "Two tasks are on the board."}))))
+        .rule(Rule::when(worker("Coder").turn(0)).reply(
+            Reply::tool("write_file", json!({"path": "src/login.rs", "content": "pub fn valid(u: &str) -> bool { !u.is_empty() }\n"}))
+                .reasoning("Empty names must be refused."),
+        ))
+        .rule(Rule::when(worker("Coder").turn(1)).reply(Reply::tool("complete_task", json!({"summary": "src/login.rs refuses empty names"}))))
+        .rule(Rule::when(worker("Tester").turn(0)).reply(Reply::tool(
+            "write_file",
+            json!({"path": "tests/login.rs", "content": "#[test] fn empty() { assert!(!valid(\"\")); }\n"}),
+        )))
+        .rule(Rule::when(worker("Tester").turn(1)).reply(Reply::tool("complete_task", json!({"summary": "tests/login.rs covers the empty name"}))));
+    let fake = FakeLlm::start(scenario.api_key("sk-test")).await.unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let token = srv.user("alice");
+    let mut c = srv.client(&token).await;
+    let me = c.call_raw("server.info", json!({})).await.unwrap()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let team = c.call_raw("agent.list", json!({})).await.unwrap();
+    assert_eq!(
+        team["agents"].as_array().unwrap().len(),
+        4,
+        "the default team: {team}"
+    );
+
+    c.call_raw(
+        "blackboard.post",
+        json!({"text": "add input validation to the login handler and test it"}),
+    )
+    .await
+    .unwrap();
+    let tasks = settled_tasks(&mut c, 2).await;
+    assert!(tasks.iter().all(|t| t["status"] == "done"), "{tasks:#?}");
+    let ws = srv.workspace_of(&me);
+    assert!(
+        std::fs::read_to_string(ws.join("src/login.rs"))
+            .unwrap()
+            .contains("is_empty")
+    );
+    assert!(
+        std::fs::read_to_string(ws.join("tests/login.rs"))
+            .unwrap()
+            .contains("#[test]")
+    );
+
+    let coding = tasks
+        .iter()
+        .find(|t| t["title"] == "Validate login input")
+        .unwrap();
+    assert_eq!(coding["report"], "src/login.rs refuses empty names");
+    assert_eq!(
+        coding["assignee"], "coder",
+        "scene and tags choose the Coder"
+    );
+    let best = &coding["scores"][0];
+    assert_eq!(best["agent"], "coder");
+    assert!(best["total"].as_f64().unwrap() > coding["scores"][1]["total"].as_f64().unwrap());
+    let testing = tasks
+        .iter()
+        .find(|t| t["title"] == "Test login validation")
+        .unwrap();
+    assert_eq!(testing["assignee"], "tester");
+
+    // The record: instruction, model turns with reasoning, tool results; tool runs audited.
+    let rec = c
+        .call_raw("task.record", json!({"id": coding["id"]}))
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = rec["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "instruction",
+            "assistant",
+            "tool_result",
+            "assistant",
+            "tool_result"
+        ]
+    );
+    assert_eq!(rec["steps"][1]["reasoning"], "Empty names must be refused.");
+    let runs = rec["tool_runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["tool"], "write_file");
+    assert_eq!(runs[0]["status"], "ok");
+
+    // The Blackboard tells the story: broadcasts for assignments and completions, the reply.
+    let h = c
+        .call_raw("blackboard.history", json!({"limit": 100}))
+        .await
+        .unwrap();
+    let texts: Vec<String> = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("Assigned **Validate login input** to Coder — score")),
+        "{texts:#?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("Done: **Test login validation** (Tester)")),
+        "{texts:#?}"
+    );
+    assert!(
+        texts.iter().any(|t| t == "Two tasks are on the board."),
+        "{texts:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_agent_hands_its_task_to_a_different_one() {
+    // The Coder never finishes (it only talks); the Tester does.
+    let scenario = Scenario::new()
+        .rule(Rule::when(worker("Coder")).reply(Reply::text("I am thinking about it.")))
+        .rule(Rule::when(worker("Tester").turn(0)).reply(Reply::tool(
+            "write_file",
+            json!({"path": "fix.txt", "content": "fixed"}),
+        )))
+        .rule(
+            Rule::when(worker("Tester"))
+                .reply(Reply::tool("complete_task", json!({"summary": "fixed it"}))),
+        )
+        .default_reply(Reply::text("ok"));
+    let fake = FakeLlm::start(scenario).await.unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let mut c = srv.client(&srv.user("bob")).await;
+    // Coding first (the Coder), then, with the Coder out, the best of the rest on tags.
+    c.call_raw(
+        "task.create",
+        json!({"title": "fix the bug", "description": "in the parser", "scene": "coding", "tags": ["debug"]}),
+    )
+    .await
+    .unwrap();
+    let tasks = settled_tasks(&mut c, 1).await;
+    let t = &tasks[0];
+    assert_eq!(t["status"], "done", "{t:#}");
+    assert_eq!(t["assignee"], "tester");
+    assert_eq!(t["attempts"], 2);
+    let got = c
+        .call_raw("task.get", json!({"id": t["id"]}))
+        .await
+        .unwrap();
+    let path: Vec<&str> = got["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        path,
+        ["active", "reassigning", "active", "finalizing", "done"]
+    );
+    let agents = c.call_raw("agent.list", json!({})).await.unwrap();
+    let coder = agents["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "coder")
+        .unwrap()
+        .clone();
+    assert_eq!(coder["failures"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assist_round_trips_into_the_requesters_record() {
+    let scenario = Scenario::new()
+        .rule(
+            Rule::when(Match::any().last_user_contains("asks for your help")).reply(Reply::tool(
+                "complete_task",
+                json!({"summary": "Use cargo test --test login"}),
+            )),
+        )
+        .rule(Rule::when(worker("Coder").turn(0)).reply(Reply::tool(
+            "request_assist",
+            json!({"question": "how do I run the login tests?"}),
+        )))
+        .rule(
+            Rule::when(worker("Coder").last_tool_result_contains("cargo test --test login")).reply(
+                Reply::tool(
+                    "complete_task",
+                    json!({"summary": "ran the login tests as advised"}),
+                ),
+            ),
+        )
+        .default_reply(Reply::text("unexpected"));
+    let fake = FakeLlm::start(scenario).await.unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let mut c = srv.client(&srv.user("carol")).await;
+    c.call_raw("task.create", json!({"title": "run the login tests"}))
+        .await
+        .unwrap();
+    let tasks = settled_tasks(&mut c, 1).await;
+    let t = &tasks[0];
+    assert_eq!(t["status"], "done", "{t:#}");
+    assert_eq!(t["report"], "ran the login tests as advised");
+    let rec = c
+        .call_raw("task.record", json!({"id": t["id"]}))
+        .await
+        .unwrap();
+    let assists = rec["assists"].as_array().unwrap();
+    assert_eq!(assists.len(), 1);
+    assert_eq!(assists[0]["status"], "done");
+    assert_ne!(assists[0]["helper"], "coder");
+    assert!(
+        assists[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("cargo test --test login")
+    );
+    assert!(!rec["assist_steps"].as_array().unwrap().is_empty());
+    let result = rec["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["tool"] == "request_assist")
+        .unwrap();
+    assert!(
+        result["output"].as_str().unwrap().contains("answers"),
+        "{result}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_users_teams_work_at_once_and_never_mix() {
+    // Each worker writes a file named after its task title, with the task's text in it.
+    let scenario = Scenario::new()
+        .rule(
+            Rule::when(Match::any().has_tool("complete_task").turn(0)).reply(Reply::tool(
+                "write_file",
+                json!({"path": "owner.txt", "content": "{{last_user}}"}),
+            )),
+        )
+        .rule(
+            Rule::when(Match::any().has_tool("complete_task")).reply(Reply::tool(
+                "complete_task",
+                json!({"summary": "wrote owner.txt"}),
+            )),
+        )
+        .default_reply(Reply::text("ok"));
+    let fake = FakeLlm::start(scenario).await.unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let n = 50;
+    let mut users = Vec::new();
+    for i in 0..n {
+        let token = srv.user(&format!("user{i}"));
+        let mut c = srv.client(&token).await;
+        let id = c.call_raw("server.info", json!({})).await.unwrap()["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        users.push((i, id, c));
+    }
+    for (i, _, c) in users.iter_mut() {
+        c.call_raw(
+            "blackboard.post",
+            json!({"text": format!("/task secret of user{i}")}),
+        )
+        .await
+        .unwrap();
+    }
+    for (i, id, c) in users.iter_mut() {
+        let tasks = settled_tasks(c, 1).await;
+        assert_eq!(tasks.len(), 1, "user{i} sees only their own task");
+        assert_eq!(tasks[0]["status"], "done");
+        let content = std::fs::read_to_string(srv.workspace_of(id).join("owner.txt")).unwrap();
+        assert_eq!(
+            content,
+            format!("secret of user{i}"),
+            "user{i}'s workspace got another user's work"
+        );
+        let events = c
+            .call_raw("events.list", json!({"limit": 1000}))
+            .await
+            .unwrap()
+            .to_string();
+        for j in 0..n {
+            if j != *i {
+                assert!(
+                    !events.contains(&format!("secret of user{j}\"")),
+                    "user{i} saw user{j}'s events"
+                );
+            }
+        }
+    }
+}
