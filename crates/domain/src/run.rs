@@ -231,3 +231,22 @@ pub struct AgentDelta {
     /// The piece.
     pub text: String,
 }
+
+/// The health of a language-model provider, as its circuit breaker sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LlmHealth {
+    /// The provider's name on this server.
+    pub provider: String,
+    /// `closed` (healthy), `open` (failing: calls are refused or go to the fallback) or
+    /// `half_open` (one probe call is being tried).
+    pub state: String,
+    /// Why the state changed, when it did (never contains a key).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// Calls holding a connection slot now (in `llm.status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_flight: Option<u64>,
+    /// Calls waiting for a slot now (in `llm.status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<u64>,
+}

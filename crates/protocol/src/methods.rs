@@ -5,8 +5,8 @@
 
 use arranger_domain::fs::{DirEntry, FileStat};
 use arranger_domain::{
-    Agent, AgentId, AgentModel, AssistRequest, CommandAction, Difficulty, Event, Message,
-    MessageId, Priority, Session, SessionId, StateScope, Step, Task, TaskId, TaskStatus,
+    Agent, AgentId, AgentModel, AssistRequest, CommandAction, Difficulty, Event, LlmHealth,
+    Message, MessageId, Priority, Session, SessionId, StateScope, Step, Task, TaskId, TaskStatus,
     TaskTransition, ToolRun,
 };
 use schemars::JsonSchema;
@@ -585,6 +585,15 @@ pub struct TaskRecordResult {
     pub assist_steps: Vec<Step>,
 }
 
+/// Result of `llm.status`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct LlmStatusResult {
+    /// Whether the server has a default model (without one, tasks wait in Pending).
+    pub configured: bool,
+    /// Every provider the server uses, with its breaker state and load.
+    pub providers: Vec<LlmHealth>,
+}
+
 methods! {
     /// Who the caller is and what this server offers.
     ServerInfoMethod = "server.info" (NoParams) -> ServerInfo;
@@ -652,6 +661,8 @@ methods! {
     AgentUpdate = "agent.update" (AgentUpdateParams) -> Agent;
     /// A task's full record: steps, tool runs and assists.
     TaskRecord = "task.record" (TaskIdParams) -> TaskRecordResult;
+    /// Whether a model is configured, and each provider's health and load (for a status bar).
+    LlmStatus = "llm.status" (NoParams) -> LlmStatusResult;
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Notifications the server sends without being asked.
 
 use arranger_domain::fs::FileChange;
-use arranger_domain::{AgentDelta, Event};
+use arranger_domain::{AgentDelta, Event, LlmHealth};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +11,8 @@ pub const EVENT: &str = "event";
 /// `agent.delta`: a piece of an agent's reply as it streams in (not stored; the finished
 /// turn arrives as a `step_added` event).
 pub const AGENT_DELTA: &str = "agent.delta";
+/// `agent_health`: a language-model provider's circuit breaker changed state.
+pub const AGENT_HEALTH: &str = "agent_health";
 /// `fs.changed`: files changed in the user's workspace (from the file watcher).
 pub const FS_CHANGED: &str = "fs.changed";
 
@@ -42,6 +44,11 @@ pub fn all(
             AGENT_DELTA,
             g.subschema_for::<AgentDelta>(),
             "A piece of an agent's reply as it streams in: `kind` is `text`, `reasoning`, or `restart` (discard this turn's pieces so far). Not stored; the finished turn arrives as a `step_added` event.",
+        ),
+        (
+            AGENT_HEALTH,
+            g.subschema_for::<LlmHealth>(),
+            "A language-model provider's circuit breaker changed state (`open` means calls fail or go to the fallback). Sent to every subscribed connection.",
         ),
         (
             FS_CHANGED,

@@ -290,6 +290,8 @@ async fn subscribe(conn: &Arc<Conn>, params: Option<Value>) -> Result<Value, Err
     handles.push(
         tokio::spawn(with_user(user, forward_events(store, live, p.since, out))).abort_handle(),
     );
+    let health = ctx.team.services().pool.subscribe_health();
+    handles.push(tokio::spawn(forward_health(health, conn.out.clone())).abort_handle());
     let deltas = ctx.team.subscribe_deltas();
     handles.push(tokio::spawn(forward_deltas(deltas, conn.out.clone())).abort_handle());
     if p.files
@@ -369,6 +371,42 @@ async fn forward_events(
         };
         if !ok {
             return;
+        }
+    }
+}
+
+/// The wire name of a breaker state.
+pub fn breaker_name(s: arranger_llm::BreakerState) -> &'static str {
+    match s {
+        arranger_llm::BreakerState::Closed => "closed",
+        arranger_llm::BreakerState::Open => "open",
+        arranger_llm::BreakerState::HalfOpen => "half_open",
+    }
+}
+
+async fn forward_health(
+    mut health: broadcast::Receiver<arranger_llm::ProviderHealth>,
+    out: mpsc::Sender<Message>,
+) {
+    loop {
+        match health.recv().await {
+            Ok(h) => {
+                let params = arranger_domain::LlmHealth {
+                    provider: h.provider,
+                    state: breaker_name(h.state).into(),
+                    reason: h.reason,
+                    in_flight: None,
+                    queued: None,
+                };
+                let n = Notification::new(notifications::AGENT_HEALTH, &params);
+                if let Some(m) = text(&n)
+                    && out.send(m).await.is_err()
+                {
+                    return;
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => return,
         }
     }
 }

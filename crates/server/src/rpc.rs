@@ -356,6 +356,28 @@ pub async fn dispatch(
                 assist_steps,
             }
         }),
+        LlmStatus::NAME => call!(LlmStatus, |_p| {
+            let services = ctx.team.services();
+            let providers = services
+                .pool
+                .providers()
+                .into_iter()
+                .filter_map(|name| {
+                    let stats = services.pool.provider_stats(&name)?;
+                    Some(arranger_domain::LlmHealth {
+                        provider: name,
+                        state: crate::connection::breaker_name(stats.breaker).into(),
+                        reason: String::new(),
+                        in_flight: Some(stats.in_flight as u64),
+                        queued: Some(stats.queued as u64),
+                    })
+                })
+                .collect();
+            LlmStatusResult {
+                configured: services.default_provider.is_some(),
+                providers,
+            }
+        }),
         other => Err(ErrorObject::new(
             codes::METHOD_NOT_FOUND,
             format!("no method {other:?}; server.info lists the methods this server answers"),

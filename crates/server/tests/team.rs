@@ -351,3 +351,36 @@ async fn many_users_teams_work_at_once_and_never_mix() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_storms_and_cut_streams_lose_no_task() {
+    let scenario = Scenario::new()
+        .rule(Rule::any().named("429 storm").status(429).retry_after_secs(1).times(4))
+        .rule(Rule::when(Match::any().has_tool("complete_task")).named("cut").reply(Reply::text("partial answer that gets cut")).cut_after_chunks(2).times(3))
+        .rule(Rule::when(Match::any().has_tool("complete_task").turn(0)).reply(Reply::tool(
+            "write_file",
+            json!({"path": "{{last_user}}.txt", "content": "ok"}),
+        )))
+        .rule(Rule::when(Match::any().has_tool("complete_task")).reply(Reply::tool("complete_task", json!({"summary": "done"}))))
+        .default_reply(Reply::text("ok"));
+    let fake = FakeLlm::start(scenario).await.unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let token = srv.user("dave");
+    let mut c = srv.client(&token).await;
+    let status = c.call_raw("llm.status", json!({})).await.unwrap();
+    assert_eq!(status["configured"], true);
+    assert_eq!(status["providers"][0]["provider"], "default");
+    for name in ["one", "two", "three"] {
+        c.call_raw("task.create", json!({"title": name})).await.unwrap();
+    }
+    let tasks = settled_tasks(&mut c, 3).await;
+    assert!(tasks.iter().all(|t| t["status"] == "done"), "{tasks:#?}");
+    let me = c.call_raw("server.info", json!({})).await.unwrap()["user"]["id"].as_str().unwrap().to_owned();
+    for name in ["one", "two", "three"] {
+        assert!(srv.workspace_of(&me).join(format!("{name}.txt")).exists(), "{name}.txt missing");
+    }
+    // The faults really happened.
+    let answered: Vec<String> = fake.requests().iter().map(|r| format!("{:?}", r.answer)).collect();
+    assert!(answered.iter().filter(|a| a.contains("429 storm")).count() >= 4, "{answered:?}");
+    assert!(answered.iter().any(|a| a.contains("cut")), "{answered:?}");
+}

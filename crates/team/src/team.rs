@@ -125,6 +125,11 @@ impl Team {
         Ok(team)
     }
 
+    /// What this team shares with every other (the LLM pool).
+    pub fn services(&self) -> &Arc<TeamServices> {
+        &self.services
+    }
+
     /// Streamed pieces of agents' replies, for the user's live connections.
     pub fn subscribe_deltas(&self) -> broadcast::Receiver<Arc<AgentDelta>> {
         self.deltas.subscribe()
