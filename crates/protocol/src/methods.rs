@@ -585,6 +585,23 @@ pub struct TaskRecordResult {
     pub assist_steps: Vec<Step>,
 }
 
+/// Parameters of `agent.chat`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentChatParams {
+    /// The agent's id or name.
+    pub agent: String,
+    /// The message (at most 64 KiB).
+    pub text: String,
+}
+
+/// Result of `agent.chat`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AgentChatResult {
+    /// The agent's answer (its steps also arrive as `step_added` events).
+    pub reply: String,
+}
+
 /// Result of `llm.status`.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 pub struct LlmStatusResult {
@@ -661,6 +678,9 @@ methods! {
     AgentUpdate = "agent.update" (AgentUpdateParams) -> Agent;
     /// A task's full record: steps, tool runs and assists.
     TaskRecord = "task.record" (TaskIdParams) -> TaskRecordResult;
+    /// A 1:1 conversation turn with one agent, separate from the Blackboard; the agent may
+    /// read the workspace. Answers when the agent has answered.
+    AgentChat = "agent.chat" (AgentChatParams) -> AgentChatResult;
     /// Whether a model is configured, and each provider's health and load (for a status bar).
     LlmStatus = "llm.status" (NoParams) -> LlmStatusResult;
 }

@@ -356,6 +356,17 @@ pub async fn dispatch(
                 assist_steps,
             }
         }),
+        AgentChat::NAME => call!(AgentChat, |p| {
+            let reply = ctx.team.chat(&p.agent, p.text).await.map_err(|e| match e {
+                arranger_team::ChatError::UnknownAgent(_) => {
+                    ErrorObject::new(codes::NOT_FOUND, e.to_string())
+                }
+                arranger_team::ChatError::Invalid(m) => ErrorObject::new(codes::INVALID_PARAMS, m),
+                arranger_team::ChatError::NoAnswer(m) => ErrorObject::new(codes::UNAVAILABLE, m),
+                arranger_team::ChatError::Store(s) => store_error(s),
+            })?;
+            AgentChatResult { reply }
+        }),
         LlmStatus::NAME => call!(LlmStatus, |_p| {
             let services = ctx.team.services();
             let providers = services

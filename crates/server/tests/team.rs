@@ -355,13 +355,30 @@ async fn many_users_teams_work_at_once_and_never_mix() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limit_storms_and_cut_streams_lose_no_task() {
     let scenario = Scenario::new()
-        .rule(Rule::any().named("429 storm").status(429).retry_after_secs(1).times(4))
-        .rule(Rule::when(Match::any().has_tool("complete_task")).named("cut").reply(Reply::text("partial answer that gets cut")).cut_after_chunks(2).times(3))
-        .rule(Rule::when(Match::any().has_tool("complete_task").turn(0)).reply(Reply::tool(
-            "write_file",
-            json!({"path": "{{last_user}}.txt", "content": "ok"}),
-        )))
-        .rule(Rule::when(Match::any().has_tool("complete_task")).reply(Reply::tool("complete_task", json!({"summary": "done"}))))
+        .rule(
+            Rule::any()
+                .named("429 storm")
+                .status(429)
+                .retry_after_secs(1)
+                .times(4),
+        )
+        .rule(
+            Rule::when(Match::any().has_tool("complete_task"))
+                .named("cut")
+                .reply(Reply::text("partial answer that gets cut"))
+                .cut_after_chunks(2)
+                .times(3),
+        )
+        .rule(
+            Rule::when(Match::any().has_tool("complete_task").turn(0)).reply(Reply::tool(
+                "write_file",
+                json!({"path": "{{last_user}}.txt", "content": "ok"}),
+            )),
+        )
+        .rule(
+            Rule::when(Match::any().has_tool("complete_task"))
+                .reply(Reply::tool("complete_task", json!({"summary": "done"}))),
+        )
         .default_reply(Reply::text("ok"));
     let fake = FakeLlm::start(scenario).await.unwrap();
     let srv = TestServer::multi_with_llm(&fake.base_url()).await;
@@ -371,16 +388,114 @@ async fn rate_limit_storms_and_cut_streams_lose_no_task() {
     assert_eq!(status["configured"], true);
     assert_eq!(status["providers"][0]["provider"], "default");
     for name in ["one", "two", "three"] {
-        c.call_raw("task.create", json!({"title": name})).await.unwrap();
+        c.call_raw("task.create", json!({"title": name}))
+            .await
+            .unwrap();
     }
     let tasks = settled_tasks(&mut c, 3).await;
     assert!(tasks.iter().all(|t| t["status"] == "done"), "{tasks:#?}");
-    let me = c.call_raw("server.info", json!({})).await.unwrap()["user"]["id"].as_str().unwrap().to_owned();
+    let me = c.call_raw("server.info", json!({})).await.unwrap()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for name in ["one", "two", "three"] {
-        assert!(srv.workspace_of(&me).join(format!("{name}.txt")).exists(), "{name}.txt missing");
+        assert!(
+            srv.workspace_of(&me).join(format!("{name}.txt")).exists(),
+            "{name}.txt missing"
+        );
     }
     // The faults really happened.
-    let answered: Vec<String> = fake.requests().iter().map(|r| format!("{:?}", r.answer)).collect();
-    assert!(answered.iter().filter(|a| a.contains("429 storm")).count() >= 4, "{answered:?}");
+    let answered: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| format!("{:?}", r.answer))
+        .collect();
+    assert!(
+        answered.iter().filter(|a| a.contains("429 storm")).count() >= 4,
+        "{answered:?}"
+    );
     assert!(answered.iter().any(|a| a.contains("cut")), "{answered:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_to_one_chat_and_mentions_reach_the_named_agent() {
+    let scenario = Scenario::new()
+        // 1:1 chat with the Reviewer: it reads a file, then answers.
+        .rule(
+            Rule::when(
+                Match::any()
+                    .system_contains("talking with you directly")
+                    .turn(0),
+            )
+            .reply(Reply::tool("read_file", json!({"path": "notes.md"}))),
+        )
+        .rule(
+            Rule::when(Match::any().system_contains("talking with you directly"))
+                .reply(Reply::text("The notes say: {{last_tool_result}}")),
+        )
+        // @Tester on the board: the Tester answers itself, not the Manager.
+        .rule(
+            Rule::when(
+                Match::any()
+                    .system_contains("You are Tester")
+                    .has_tool("reply"),
+            )
+            .reply(Reply::tool(
+                "reply",
+                json!({"text": "Tester here: the suite is green."}),
+            )),
+        )
+        .default_reply(Reply::text("unexpected"));
+    let fake = FakeLlm::start(scenario).await.unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let mut c = srv.client(&srv.user("erin")).await;
+    c.call_raw(
+        "fs.write",
+        json!({"path": "notes.md", "content": "ship on Friday"}),
+    )
+    .await
+    .unwrap();
+    let r = c
+        .call_raw(
+            "agent.chat",
+            json!({"agent": "Reviewer", "text": "what do the notes say?"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r["reply"], "The notes say: ship on Friday");
+    let e = c
+        .call_raw("agent.chat", json!({"agent": "Nobody", "text": "hi"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(arranger_protocol::codes::NOT_FOUND));
+
+    c.call_raw(
+        "blackboard.post",
+        json!({"text": "@Tester is the suite green?"}),
+    )
+    .await
+    .unwrap();
+    let mut found = false;
+    for _ in 0..100 {
+        let h = c.call_raw("blackboard.history", json!({})).await.unwrap();
+        if let Some(m) = h["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["author"]["kind"] == "agent")
+        {
+            assert_eq!(m["author"]["name"], "Tester");
+            assert_eq!(m["text"], "Tester here: the suite is green.");
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(found, "the Tester never answered");
+    // The board's messages did not go to the Manager.
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|r| !r.system_text().contains("manager of a software team"))
+    );
 }

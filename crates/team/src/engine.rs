@@ -35,6 +35,8 @@ pub(crate) struct RunSpec {
     pub max_turns: u32,
     /// Whether `request_assist` is allowed (helpers cannot ask for help in turn).
     pub may_assist: bool,
+    /// A 1:1 chat: a turn without tool calls is the answer.
+    pub chat: bool,
 }
 
 pub(crate) fn definitions(tools: &[ToolSpec]) -> Vec<ToolDefinition> {
@@ -62,6 +64,17 @@ fn worker_prompt(agent: &Agent, task: Option<&Task>) -> String {
         p.push_str(&format!("\n\nYour task: {}\n{}", t.title, t.description));
     }
     p
+}
+
+/// The system prompt of a 1:1 chat with an agent.
+fn chat_prompt(agent: &Agent) -> String {
+    format!(
+        "You are {}, a member of a software team. {}\n\
+         The user is talking with you directly. Answer their questions plainly; you may look at \
+         the workspace with your tools (read-only here). To get work done, suggest they post it to \
+         the team's board.",
+        agent.name, agent.description
+    )
 }
 
 /// Turns a step record into the model's conversation. Every tool call gets an answer (a
@@ -196,7 +209,67 @@ pub(crate) fn compact(body: Vec<Message>, context_tokens: usize) -> Vec<Message>
     out
 }
 
+/// Why a 1:1 chat got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    /// No such agent in this user's team.
+    #[error("no agent {0:?} in your team; agent.list shows the team")]
+    UnknownAgent(String),
+    /// The message is empty or too long.
+    #[error("{0}")]
+    Invalid(String),
+    /// The agent could not answer (no model, model failure, too many turns).
+    #[error("{0}")]
+    NoAnswer(String),
+    /// The user's store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 impl Team {
+    /// A 1:1 chat turn with one agent (`agent` is its id or name), separate from the
+    /// Blackboard: records the user's text and the agent's steps, returns its answer.
+    pub async fn chat(self: &Arc<Self>, agent: &str, text: String) -> Result<String, ChatError> {
+        if text.trim().is_empty() || text.len() > 64 * 1024 {
+            return Err(ChatError::Invalid(
+                "a chat message needs 1 byte to 64 KiB of text".into(),
+            ));
+        }
+        let agents = self.store.list_agents().await?;
+        let agent = agents
+            .into_iter()
+            .find(|a| a.id.as_str() == agent || a.name.eq_ignore_ascii_case(agent))
+            .ok_or_else(|| ChatError::UnknownAgent(agent.to_owned()))?;
+        let _one_at_a_time = self.chat_turn.lock().await;
+        let owner = StepOwner::chat(agent.id.clone());
+        self.store
+            .append_step(owner.clone(), StepKind::Instruction { text })
+            .await?;
+        let read_only = ["read_file", "list_dir", "search"];
+        let spec = RunSpec {
+            owner,
+            task: None,
+            tools: worker_tools()
+                .into_iter()
+                .filter(|t| read_only.contains(&t.name))
+                .collect(),
+            max_turns: self.services.config.max_assist_turns,
+            may_assist: false,
+            chat: true,
+        };
+        match self
+            .run_agent(&agent, None, spec, &self.shutdown.child_token())
+            .await?
+        {
+            Outcome::Completed(answer) => Ok(answer),
+            Outcome::Failed(why) => Err(ChatError::NoAnswer(format!(
+                "{} could not answer: {why}",
+                agent.name
+            ))),
+            Outcome::Cancelled => Err(ChatError::NoAnswer("the server is shutting down".into())),
+        }
+    }
+
     /// Runs one attempt of a task by `agent` and records how it ended.
     pub(crate) async fn run_task(
         self: Arc<Self>,
@@ -228,6 +301,7 @@ impl Team {
                 tools: worker_tools(),
                 max_turns: self.services.config.max_turns,
                 may_assist: true,
+                chat: false,
             };
             self.run_agent(&agent, Some(&task), spec, &cancel).await
         }
@@ -302,11 +376,12 @@ impl Team {
                 return Ok(Outcome::Cancelled);
             }
             let steps = self.store.steps(spec.owner.clone()).await?;
-            let messages = conversation(
-                worker_prompt(agent, task),
-                &steps,
-                self.services.config.context_tokens,
-            );
+            let system = if spec.chat {
+                chat_prompt(agent)
+            } else {
+                worker_prompt(agent, task)
+            };
+            let messages = conversation(system, &steps, self.services.config.context_tokens);
             let mut request = ChatRequest::new(messages).with_tools(tools.clone());
             if let Some(m) = &model {
                 request = request.with_model(m.clone());
@@ -352,6 +427,9 @@ impl Team {
                     },
                 )
                 .await?;
+            if calls.is_empty() && spec.chat {
+                return Ok(Outcome::Completed(completion.text));
+            }
             if calls.is_empty() {
                 silent_turns += 1;
                 if silent_turns >= 3 {
@@ -584,6 +662,7 @@ impl Team {
                 .collect(),
             max_turns: self.services.config.max_assist_turns,
             may_assist: false,
+            chat: false,
         };
         let helper_for_run: AgentId = helper.id.clone();
         let outcome = Box::pin(self.run_agent(&helper, Some(task), spec, cancel)).await?;

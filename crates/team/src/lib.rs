@@ -12,5 +12,6 @@ mod manager;
 mod team;
 pub mod tools;
 
+pub use engine::ChatError;
 pub use manager::mentioned;
 pub use team::{Team, TeamConfig, TeamError, TeamServices};

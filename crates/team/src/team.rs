@@ -70,6 +70,8 @@ pub struct Team {
     pub(crate) running: Mutex<HashMap<TaskId, (CancellationToken, AgentId)>>,
     /// Serialises the Manager's handling of messages per user.
     pub(crate) manager_turn: tokio::sync::Mutex<()>,
+    /// Serialises 1:1 chats per user, so records do not interleave.
+    pub(crate) chat_turn: tokio::sync::Mutex<()>,
     wake: Notify,
     pub(crate) deltas: broadcast::Sender<Arc<AgentDelta>>,
     pub(crate) shutdown: CancellationToken,
@@ -108,6 +110,7 @@ impl Team {
             services,
             running: Mutex::new(HashMap::new()),
             manager_turn: tokio::sync::Mutex::new(()),
+            chat_turn: tokio::sync::Mutex::new(()),
             wake: Notify::new(),
             deltas,
             shutdown: CancellationToken::new(),
