@@ -49,7 +49,12 @@ impl Drop for Running {
 }
 
 fn serve(data: &Path) -> Running {
+    serve_with(data, &[])
+}
+
+fn serve_with(data: &Path, env: &[(&str, &str)]) -> Running {
     let mut child = Command::new(BIN)
+        .envs(env.iter().copied())
         .args([
             "serve",
             "--multi-user",
@@ -60,6 +65,8 @@ fn serve(data: &Path) -> Running {
         ])
         .arg("--data-dir")
         .arg(data)
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -279,4 +286,96 @@ async fn kill_9_during_a_burst_of_writes_loses_no_acknowledged_message() {
             assert!(stored.contains(text), "acknowledged {text:?} was lost");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_cut_off_by_kill_9_resumes_without_repeating_its_done_work() {
+    use arranger_fake_llm::{FakeLlm, Match, Reply, Rule, Scenario};
+    let worker = || Match::any().has_tool("complete_task");
+    let scenario = Scenario::new()
+        .rule(Rule::when(worker().turn(0)).reply(Reply::tool(
+            "write_file",
+            json!({"path": "a.txt", "content": "once"}),
+        )))
+        // The second turn hangs the first time: the server is killed while waiting.
+        .rule(Rule::when(worker().turn(1)).named("hang").hang().times(1))
+        .rule(Rule::when(worker().turn(1)).reply(Reply::tool(
+            "complete_task",
+            json!({"summary": "a.txt written once"}),
+        )))
+        .default_reply(Reply::text("ok"));
+    let fake = FakeLlm::start(scenario).await.unwrap();
+    let base = fake.base_url();
+    let env = [
+        ("OPENAI_API_KEY", "sk-test"),
+        ("OPENAI_BASE_URL", base.as_str()),
+        ("ARRANGER_MODEL", "fake"),
+    ];
+    let data = tempfile::tempdir().unwrap();
+    let token = add_user(data.path(), "fay");
+    let mut server = serve_with(data.path(), &env);
+    let mut c = Client::connect(&server.addr, &token).await.unwrap();
+    let t = c
+        .call_raw("task.create", json!({"title": "write a.txt"}))
+        .await
+        .unwrap();
+    // Wait for the hanging second turn, then kill the server mid-call.
+    for _ in 0..200 {
+        if fake
+            .requests()
+            .iter()
+            .any(|r| format!("{:?}", r.answer).contains("hang"))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    drop(server);
+
+    let server = serve_with(data.path(), &env);
+    let mut c = Client::connect(&server.addr, &token).await.unwrap();
+    let mut task = serde_json::Value::Null;
+    for _ in 0..300 {
+        task = c
+            .call_raw("task.get", json!({"id": t["id"]}))
+            .await
+            .unwrap();
+        if task["task"]["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(task["task"]["status"], "done", "{task:#}");
+    let path: Vec<&str> = task["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        path,
+        ["active", "reassigning", "active", "finalizing", "done"]
+    );
+    let rec = c
+        .call_raw("task.record", json!({"id": t["id"]}))
+        .await
+        .unwrap();
+    let writes = rec["tool_runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["tool"] == "write_file")
+        .count();
+    assert_eq!(
+        writes, 1,
+        "the write done before the crash was not repeated"
+    );
+    // After the restart the model saw what had been done before it.
+    let last = fake.requests().into_iter().last().unwrap();
+    assert!(
+        last.body.to_string().contains("wrote 4 bytes to a.txt"),
+        "the history was lost"
+    );
 }
