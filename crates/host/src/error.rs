@@ -22,6 +22,10 @@ pub enum HostError {
     /// Not found.
     #[error("{0}")]
     NotFound(String),
+    /// The operation is not available on this server (for example commands without a
+    /// sandbox in multi-user mode).
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed inside the server.
     #[error("{0}")]
     Internal(String),

@@ -45,6 +45,7 @@ pub struct UserHost {
     user: UserId,
     workspace: Arc<Workspace>,
     store: UserStore,
+    sandbox: Option<Arc<crate::exec::SandboxConfig>>,
 }
 
 impl UserHost {
@@ -54,7 +55,27 @@ impl UserHost {
             user,
             workspace: Arc::new(workspace),
             store,
+            sandbox: None,
         }
+    }
+
+    /// Allows running commands, confined as `sandbox` says.
+    pub fn with_sandbox(mut self, sandbox: crate::exec::SandboxConfig) -> Self {
+        self.sandbox = Some(Arc::new(sandbox));
+        self
+    }
+
+    /// Runs a shell command in the workspace (see [`crate::exec`]).
+    pub async fn run_command(
+        &self,
+        command: &str,
+        timeout: std::time::Duration,
+    ) -> Result<crate::exec::CommandOutput, HostError> {
+        self.check()?;
+        let sandbox = self.sandbox.clone().ok_or_else(|| {
+            HostError::Unavailable("commands are not enabled on this server".into())
+        })?;
+        crate::exec::run(self.workspace.root(), &sandbox, command, timeout).await
     }
 
     /// The user this host serves.

@@ -11,6 +11,7 @@
 
 mod context;
 mod error;
+pub mod exec;
 pub mod fs;
 mod host;
 mod search;

@@ -69,6 +69,7 @@ pub fn host_error(e: HostError) -> ErrorObject {
         HostError::Store(s) => store_error(s),
         HostError::Invalid(m) => ErrorObject::new(codes::INVALID_PARAMS, m),
         HostError::NotFound(m) => ErrorObject::new(codes::NOT_FOUND, m),
+        HostError::Unavailable(m) => ErrorObject::new(codes::UNAVAILABLE, m),
         HostError::Fs(f) => {
             let code = match &f {
                 FsError::InvalidPath { .. } => codes::INVALID_PARAMS,

@@ -109,6 +109,8 @@ type Slot = Arc<OnceCell<Arc<SessionContext>>>;
 
 /// Routes users to their contexts; creates each once, on first use.
 pub struct SessionManager {
+    /// What sandboxed commands may read (computed once).
+    read_only: Vec<PathBuf>,
     config: Arc<ServerConfig>,
     services: Arc<TeamServices>,
     contexts: Mutex<HashMap<UserId, Slot>>,
@@ -126,7 +128,13 @@ impl SessionManager {
                 None
             }
         };
+        if !arranger_host::exec::landlock_available() {
+            tracing::warn!(
+                "the kernel cannot enforce Landlock: in multi-user mode commands are refused; in single-user mode they run unconfined"
+            );
+        }
         SessionManager {
+            read_only: arranger_host::exec::SandboxConfig::default_read_only(),
             config,
             services,
             contexts: Mutex::new(HashMap::new()),
@@ -196,11 +204,21 @@ impl SessionManager {
             user_dir.join("state.db"),
             Arc::new(LocalBus::new(BUS_CAPACITY)),
         );
+        let mode = match self.config.mode {
+            Mode::MultiUser => arranger_host::exec::SandboxMode::Required,
+            Mode::SingleUser { .. } => arranger_host::exec::SandboxMode::BestEffort,
+        };
+        let sandbox = arranger_host::exec::SandboxConfig {
+            tmp_dir: user_dir.join("tmp"),
+            read_only: self.read_only.clone(),
+            mode,
+        };
         let host = UserHost::new(
             user.id.clone(),
             Workspace::new(root).with_hidden(hidden),
             store.clone(),
-        );
+        )
+        .with_sandbox(sandbox);
         // Activation: nothing of this user runs in memory yet, so any task still marked
         // running was cut off by a crash or an idle drop; hand it on.
         let moved = with_user(user.id.clone(), store.recover_after_crash()).await?;

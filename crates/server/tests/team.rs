@@ -499,3 +499,78 @@ async fn one_to_one_chat_and_mentions_reach_the_named_agent() {
             .all(|r| !r.system_text().contains("manager of a software team"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_commands_run_sandboxed_in_their_own_workspace() {
+    let fake_scenario = |cmd: String| {
+        Scenario::new()
+            .rule(
+                Rule::when(Match::any().has_tool("run_command").turn(0))
+                    .reply(Reply::tool("run_command", json!({"command": cmd}))),
+            )
+            .rule(
+                Rule::when(Match::any().has_tool("run_command")).reply(Reply::tool(
+                    "complete_task",
+                    json!({"summary": "{{last_tool_result}}"}),
+                )),
+            )
+            .default_reply(Reply::text("ok"))
+    };
+    let fake = FakeLlm::start(fake_scenario("echo built > out.txt && cat out.txt".into()))
+        .await
+        .unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let mut bob = srv.client(&srv.user("bob")).await;
+    bob.call_raw(
+        "fs.write",
+        json!({"path": "secret.txt", "content": "bob's secret"}),
+    )
+    .await
+    .unwrap();
+    let bob_id = bob.call_raw("server.info", json!({})).await.unwrap()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bob_secret = srv.workspace_of(&bob_id).join("secret.txt");
+
+    let mut alice = srv.client(&srv.user("alice")).await;
+    let alice_id = alice.call_raw("server.info", json!({})).await.unwrap()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    alice
+        .call_raw("task.create", json!({"title": "build"}))
+        .await
+        .unwrap();
+    let t = &settled_tasks(&mut alice, 1).await[0];
+    assert_eq!(t["status"], "done");
+    assert!(
+        t["report"].as_str().unwrap().contains("exit code 0\nbuilt"),
+        "{t:#}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(srv.workspace_of(&alice_id).join("out.txt")).unwrap(),
+        "built\n"
+    );
+
+    // Now alice's agent tries to read bob's file and the server's data by absolute path.
+    let db = srv.data.path().join("arranger.db");
+    fake.set_scenario(fake_scenario(format!(
+        "cat {} {}; ls {}",
+        bob_secret.display(),
+        db.display(),
+        srv.data.path().display()
+    )));
+    alice
+        .call_raw("task.create", json!({"title": "snoop"}))
+        .await
+        .unwrap();
+    let tasks = settled_tasks(&mut alice, 2).await;
+    let snoop = tasks.iter().find(|t| t["title"] == "snoop").unwrap();
+    let report = snoop["report"].as_str().unwrap_or_default();
+    assert!(report.contains("Permission denied"), "{snoop:#}");
+    assert!(
+        !report.contains("bob's secret"),
+        "alice's command read bob's file: {report}"
+    );
+}

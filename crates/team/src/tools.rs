@@ -61,6 +61,14 @@ pub fn worker_tools() -> Vec<ToolSpec> {
                 "path": {"type": "string", "description": "only under this directory"}}, "required": ["query"]}),
         ),
         spec(
+            "run_command",
+            "Run a shell command (bash) in the workspace, e.g. to build or test. It can write only the workspace and a temporary directory. Output is capped at 64 KiB per stream.",
+            json!({"type": "object", "properties": {
+                "command": {"type": "string"},
+                "timeout_secs": {"type": "integer", "minimum": 1, "maximum": 600, "description": "default 120"}},
+                "required": ["command"]}),
+        ),
+        spec(
             "request_assist",
             "Ask another agent of the team for help when stuck. Their answer comes back as this tool's result.",
             json!({"type": "object", "properties": {"question": {"type": "string"}}, "required": ["question"]}),
@@ -300,6 +308,32 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                     lines.push("[more matches not shown; narrow the query or the path]".into());
                 }
                 ToolOutcome::ok(lines.join("\n"))
+            }
+        }
+        "run_command" => {
+            let command = arg_str(args, "command")?;
+            let secs = args
+                .get("timeout_secs")
+                .and_then(Value::as_u64)
+                .unwrap_or(120)
+                .clamp(1, 600);
+            let r = host
+                .run_command(command, std::time::Duration::from_secs(secs))
+                .await
+                .map_err(host_err)?;
+            let head = if r.timed_out {
+                format!("timed out after {secs} s and was killed")
+            } else {
+                match r.exit_code {
+                    Some(c) => format!("exit code {c}"),
+                    None => "killed by a signal".to_owned(),
+                }
+            };
+            let text = format!("{head}\n{}", r.output);
+            if r.timed_out || r.exit_code != Some(0) {
+                ToolOutcome::err(text)
+            } else {
+                ToolOutcome::ok(text)
             }
         }
         "request_assist" => {
