@@ -2,7 +2,9 @@
 //! per-user, gap-free sequence (BRIEF B1).
 
 use crate::command::UserCommand;
-use crate::{Agent, AssistRequest, Message, Session, Step, Task, TaskStatus, Timestamp, ToolRun};
+use crate::{
+    Agent, AssistRequest, Message, Session, Step, Task, TaskStatus, Timestamp, ToolRun, UserConfig,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +125,11 @@ pub enum EventKind {
         /// The request after the change.
         assist: AssistRequest,
     },
+    /// The user's model configuration changed (keys are never part of it).
+    ConfigUpdated {
+        /// The configuration after the change.
+        config: UserConfig,
+    },
 }
 
 impl EventKind {
@@ -143,6 +150,7 @@ impl EventKind {
             EventKind::ToolRunUpdated { .. } => "tool_run_updated",
             EventKind::AssistRequested { .. } => "assist_requested",
             EventKind::AssistUpdated { .. } => "assist_updated",
+            EventKind::ConfigUpdated { .. } => "config_updated",
         }
     }
 }

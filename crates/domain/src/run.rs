@@ -250,3 +250,29 @@ pub struct LlmHealth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queued: Option<u64>,
 }
+
+/// A language-model provider a user configured (the key itself is never shown).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderEntry {
+    /// The name agents refer to (`agent.update` → `model.provider`).
+    pub name: String,
+    /// `openai` (any OpenAI-compatible server) or `anthropic`.
+    pub kind: String,
+    /// The server's base URL; the kind's public endpoint when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// The default model at this provider.
+    pub model: String,
+    /// Whether an API key is stored (encrypted at rest; never sent back).
+    pub has_key: bool,
+}
+
+/// A user's model configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct UserConfig {
+    /// The user's own providers.
+    pub providers: Vec<ProviderEntry>,
+    /// The provider agents use when they name none; the server's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_provider: Option<String>,
+}

@@ -7,7 +7,7 @@ use arranger_domain::fs::{DirEntry, FileStat};
 use arranger_domain::{
     Agent, AgentId, AgentModel, AssistRequest, CommandAction, Difficulty, Event, LlmHealth,
     Message, MessageId, Priority, Session, SessionId, StateScope, Step, Task, TaskId, TaskStatus,
-    TaskTransition, ToolRun,
+    TaskTransition, ToolRun, UserConfig,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -602,6 +602,37 @@ pub struct AgentChatResult {
     pub reply: String,
 }
 
+/// A provider in `config.set`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderParam {
+    /// Name agents refer to (1–32 of `a-z`, `0-9`, `-`, `_`).
+    pub name: String,
+    /// `openai` (any OpenAI-compatible server: vLLM, llama.cpp, Ollama, DeepSeek, Qwen, …) or `anthropic`.
+    pub kind: String,
+    /// Base URL, if not the kind's public endpoint.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Default model.
+    pub model: String,
+    /// The API key — write-only: absent keeps the stored key, `""` removes it. Stored
+    /// encrypted; never sent back, never logged.
+    #[serde(default)]
+    pub api_key: Option<String>,
+}
+
+/// Parameters of `config.set`; absent fields stay as they are.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSetParams {
+    /// The whole list of the user's providers (those left out are removed, keys included).
+    #[serde(default)]
+    pub providers: Option<Vec<ProviderParam>>,
+    /// The provider agents use when they name none; `""` falls back to the server's default.
+    #[serde(default)]
+    pub default_provider: Option<String>,
+}
+
 /// Result of `llm.status`.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 pub struct LlmStatusResult {
@@ -681,6 +712,10 @@ methods! {
     /// A 1:1 conversation turn with one agent, separate from the Blackboard; the agent may
     /// read the workspace. Answers when the agent has answered.
     AgentChat = "agent.chat" (AgentChatParams) -> AgentChatResult;
+    /// The user's model configuration (providers with `has_key`, never the keys).
+    ConfigGet = "config.get" (NoParams) -> UserConfig;
+    /// Changes the user's model configuration; per-agent choices are set with `agent.update`.
+    ConfigSet = "config.set" (ConfigSetParams) -> UserConfig;
     /// Whether a model is configured, and each provider's health and load (for a status bar).
     LlmStatus = "llm.status" (NoParams) -> LlmStatusResult;
 }

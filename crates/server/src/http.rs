@@ -195,10 +195,12 @@ fn team_services(config: &ServerConfig) -> Result<arranger_team::TeamServices, S
             None
         }
     };
+    let secrets = arranger_store::SecretBox::load_or_create(&config.data_dir.join("secret.key"))?;
     Ok(arranger_team::TeamServices {
         pool: Arc::new(pool),
         default_provider,
         config: config.team.clone(),
+        secrets: Arc::new(secrets),
     })
 }
 

@@ -368,6 +368,32 @@ pub async fn dispatch(
             })?;
             AgentChatResult { reply }
         }),
+        ConfigGet::NAME => call!(ConfigGet, |_p| store
+            .get_config()
+            .await
+            .map_err(store_error)?),
+        ConfigSet::NAME => call!(ConfigSet, |p| {
+            let update = arranger_store::ConfigUpdate {
+                providers: p.providers.map(|ps| {
+                    ps.into_iter()
+                        .map(|p| arranger_store::ProviderInput {
+                            name: p.name,
+                            kind: p.kind,
+                            base_url: p.base_url,
+                            model: p.model,
+                            api_key: p.api_key,
+                        })
+                        .collect()
+                }),
+                default_provider: p
+                    .default_provider
+                    .map(|d| Some(d).filter(|d| !d.is_empty())),
+            };
+            store
+                .set_config(update, ctx.team.services().secrets.clone())
+                .await
+                .map_err(store_error)?
+        }),
         LlmStatus::NAME => call!(LlmStatus, |_p| {
             let services = ctx.team.services();
             let providers = services

@@ -574,3 +574,75 @@ async fn agent_commands_run_sandboxed_in_their_own_workspace() {
         "alice's command read bob's file: {report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_own_provider_and_key_serve_their_agents_and_the_key_never_comes_back() {
+    let finish = || {
+        Scenario::new()
+            .rule(
+                Rule::when(Match::any().has_tool("complete_task"))
+                    .reply(Reply::tool("complete_task", json!({"summary": "done"}))),
+            )
+            .default_reply(Reply::text("ok"))
+    };
+    let server_default = FakeLlm::start(finish()).await.unwrap();
+    let users_own = FakeLlm::start(finish().api_key("sk-users-own-key"))
+        .await
+        .unwrap();
+    let srv = TestServer::multi_with_llm(&server_default.base_url()).await;
+    let mut c = srv.client(&srv.user("gus")).await;
+    let cfg = c
+        .call_raw(
+            "config.set",
+            json!({"providers": [{"name": "mine", "kind": "openai", "base_url": users_own.base_url(),
+                                  "model": "my-model", "api_key": "sk-users-own-key"}],
+                   "default_provider": "mine"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(cfg["providers"][0]["has_key"], true);
+    assert!(!cfg.to_string().contains("sk-users-own-key"));
+    assert!(
+        !c.call_raw("config.get", json!({}))
+            .await
+            .unwrap()
+            .to_string()
+            .contains("sk-users-own-key")
+    );
+    let events = c
+        .call_raw("events.list", json!({"limit": 1000}))
+        .await
+        .unwrap();
+    assert!(!events.to_string().contains("sk-users-own-key"));
+    let e = c
+        .call_raw("config.set", json!({"default_provider": "nope"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(arranger_protocol::codes::INVALID_PARAMS));
+
+    c.call_raw("task.create", json!({"title": "use my model"}))
+        .await
+        .unwrap();
+    let t = &settled_tasks(&mut c, 1).await[0];
+    assert_eq!(t["status"], "done", "{t:#}");
+    assert!(
+        users_own.request_count() > 0,
+        "the user's provider was not used"
+    );
+    assert_eq!(
+        server_default.request_count(),
+        0,
+        "the server's default was used instead"
+    );
+    let r = &users_own.requests()[0];
+    assert_eq!(r.body["model"], "my-model");
+
+    // Another user of the same server still gets the server's default.
+    let mut other = srv.client(&srv.user("hal")).await;
+    other
+        .call_raw("task.create", json!({"title": "default model"}))
+        .await
+        .unwrap();
+    assert_eq!(settled_tasks(&mut other, 1).await[0]["status"], "done");
+    assert!(server_default.request_count() > 0);
+}

@@ -14,18 +14,22 @@
 //! handles. All SQLite work runs on tokio's blocking pool, never on a runtime thread.
 
 mod bus;
+mod config_store;
 mod db;
 mod directory;
 mod error;
+mod secrets;
 mod team_store;
 mod user_store;
 
 pub use bus::{EventBus, LocalBus};
+pub use config_store::{ConfigUpdate, ProviderInput};
 pub use directory::{
     Principal, SqliteDirectory, TokenInfo, TokenKind, User, UserDirectory, new_token,
     validate_user_name,
 };
 pub use error::StoreError;
+pub use secrets::SecretBox;
 pub use team_store::{AgentPatch, MAX_TOOL_OUTPUT_BYTES, StepOwner, cap_output};
 pub use user_store::{NewTask, PostOutcome, UserStore};
 

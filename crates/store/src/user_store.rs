@@ -1025,7 +1025,16 @@ pub(crate) fn transition(
 
 // ----- schema -----------------------------------------------------------------------------
 
-const MIGRATIONS: &[Migration] = &[v1, v2];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3];
+
+/// The user's model configuration and encrypted secrets.
+fn v3(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "CREATE TABLE user_config (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
+         CREATE TABLE secrets (name TEXT PRIMARY KEY, nonce BLOB NOT NULL, ciphertext BLOB NOT NULL);",
+    )?;
+    Ok(())
+}
 
 /// The coding team: agent descriptions, what tasks need and what they cost, agents'
 /// step records, tool-run call ids.

@@ -336,3 +336,86 @@ async fn steps_tool_runs_and_assists_are_recorded_with_events() {
             .any(|e| matches!(&e.kind, EventKind::StepAdded { step } if step.index == 1))
     );
 }
+
+#[tokio::test]
+async fn model_configuration_keeps_keys_encrypted_and_write_only() {
+    use arranger_store::{ConfigUpdate, ProviderInput, SecretBox};
+    let (t, s) = store();
+    let secrets = Arc::new(SecretBox::load_or_create(&t.path().join("secret.key")).unwrap());
+    let p = |key: Option<&str>| ProviderInput {
+        name: "mine".into(),
+        kind: "openai".into(),
+        base_url: Some("http://127.0.0.1:1/v1".into()),
+        model: "qwen".into(),
+        api_key: key.map(str::to_owned),
+    };
+    let update = ConfigUpdate {
+        providers: Some(vec![p(Some("sk-very-secret"))]),
+        default_provider: Some(Some("mine".into())),
+    };
+    let cfg = s.set_config(update, secrets.clone()).await.unwrap();
+    assert!(cfg.providers[0].has_key);
+    assert_eq!(cfg.default_provider.as_deref(), Some("mine"));
+    assert_eq!(
+        s.provider_key("mine".into(), secrets.clone())
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("sk-very-secret")
+    );
+    // The key is nowhere in the database file or the event log in clear.
+    let events = serde_json::to_string(&s.events_after(0, 1000).await.unwrap()).unwrap();
+    assert!(!events.contains("sk-very-secret"));
+    let raw = std::fs::read(t.path().join("state.db")).unwrap();
+    let wal = std::fs::read(t.path().join("state.db-wal")).unwrap_or_default();
+    assert!(
+        !raw.windows(14)
+            .chain(wal.windows(14))
+            .any(|w| w == b"sk-very-secret")
+    );
+    // Absent keeps the key; "" removes it; removing the provider removes it too.
+    let cfg = s
+        .set_config(
+            ConfigUpdate {
+                providers: Some(vec![p(None)]),
+                ..Default::default()
+            },
+            secrets.clone(),
+        )
+        .await
+        .unwrap();
+    assert!(cfg.providers[0].has_key);
+    let cfg = s
+        .set_config(
+            ConfigUpdate {
+                providers: Some(vec![p(Some(""))]),
+                ..Default::default()
+            },
+            secrets.clone(),
+        )
+        .await
+        .unwrap();
+    assert!(!cfg.providers[0].has_key);
+    let bad = ConfigUpdate {
+        default_provider: Some(Some("nope".into())),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.set_config(bad, secrets.clone()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let bad_kind = ProviderInput {
+        kind: "gemini".into(),
+        ..p(None)
+    };
+    let r = s
+        .set_config(
+            ConfigUpdate {
+                providers: Some(vec![bad_kind]),
+                ..Default::default()
+            },
+            secrets.clone(),
+        )
+        .await;
+    assert!(matches!(r, Err(StoreError::Invalid(_))));
+}

@@ -366,7 +366,7 @@ impl Team {
         spec: RunSpec,
         cancel: &CancellationToken,
     ) -> Result<Outcome, StoreError> {
-        let Some((provider, model)) = self.model_for(agent) else {
+        let Some((provider, model)) = self.model_for(agent).await else {
             return Ok(Outcome::Failed("no language model is configured".into()));
         };
         let tools = definitions(&spec.tools);

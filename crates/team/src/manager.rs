@@ -69,7 +69,7 @@ impl Team {
             Some(a) if a.role == AgentRole::Worker && a.enabled => a.clone(),
             _ => manager.clone(),
         };
-        let Some((provider, model)) = self.model_for(&speaker) else {
+        let Some((provider, model)) = self.model_for(&speaker).await else {
             self.broadcast(
                 &message.session_id,
                 "No language model is configured, so nobody can answer yet. An administrator can set \

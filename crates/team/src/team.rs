@@ -6,7 +6,7 @@ use arranger_domain::{
     TaskId, TaskStatus, UserId,
 };
 use arranger_host::{UserHost, with_user};
-use arranger_llm::{CancellationToken, LlmPool};
+use arranger_llm::{CancellationToken, LlmPool, ProviderConfig, ProviderKind};
 use arranger_store::{StepOwner, StoreError, UserStore};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,6 +20,8 @@ pub struct TeamServices {
     pub default_provider: Option<String>,
     /// Limits of every team.
     pub config: TeamConfig,
+    /// Decrypts users' provider keys.
+    pub secrets: Arc<arranger_store::SecretBox>,
 }
 
 /// Limits of a team.
@@ -163,14 +165,65 @@ impl Team {
         }
     }
 
-    /// The provider and model an agent uses, if any is configured.
-    pub(crate) fn model_for(&self, agent: &Agent) -> Option<(String, Option<String>)> {
-        let provider = agent
+    /// The pool provider and model an agent uses, if any is configured: the agent's own
+    /// choice, else the user's default provider, else the server's default.
+    pub(crate) async fn model_for(&self, agent: &Agent) -> Option<(String, Option<String>)> {
+        let cfg = match self.store.get_config().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(user = %self.user, error = %e, "cannot read the model configuration");
+                return None;
+            }
+        };
+        let model = agent.model.model.clone();
+        match agent
             .model
             .provider
             .clone()
-            .or_else(|| self.services.default_provider.clone())?;
-        Some((provider, agent.model.model.clone()))
+            .or_else(|| cfg.default_provider.clone())
+        {
+            Some(name) => {
+                if let Some(entry) = cfg.providers.iter().find(|p| p.name == name) {
+                    let key = match self
+                        .store
+                        .provider_key(name.clone(), self.services.secrets.clone())
+                        .await
+                    {
+                        Ok(k) => k,
+                        Err(e) => {
+                            tracing::warn!(user = %self.user, error = %e, "cannot read a provider key");
+                            return None;
+                        }
+                    };
+                    let kind = if entry.kind == "anthropic" {
+                        ProviderKind::Anthropic
+                    } else {
+                        ProviderKind::OpenAi
+                    };
+                    let mut pc = ProviderConfig::new(kind, entry.model.clone());
+                    if let Some(u) = &entry.base_url {
+                        pc = pc.with_base_url(u.clone());
+                    }
+                    if let Some(k) = key {
+                        pc = pc.with_api_key(k);
+                    }
+                    match self.services.pool.ensure_provider(&pc) {
+                        Ok(pool_name) => {
+                            Some((pool_name, model.or_else(|| Some(entry.model.clone()))))
+                        }
+                        Err(e) => {
+                            tracing::warn!(user = %self.user, error = %e, "a configured provider is not usable");
+                            None
+                        }
+                    }
+                } else if self.services.pool.providers().contains(&name) {
+                    Some((name, model))
+                } else {
+                    self.services.default_provider.clone().map(|p| (p, model))
+                }
+            }
+            None => self.services.default_provider.clone().map(|p| (p, model)),
+        }
     }
 
     /// Posts a system broadcast to a session's Blackboard.
@@ -318,7 +371,7 @@ impl Team {
         let Some(agent) = agents.iter().find(|a| a.id == agent_id).cloned() else {
             return Ok(());
         };
-        if self.model_for(&agent).is_none() {
+        if self.model_for(&agent).await.is_none() {
             self.tell_no_model(&task.session_id).await;
             return Ok(());
         }
