@@ -248,8 +248,19 @@ fn serve_config(
         request_burst: rate_limit.saturating_mul(2),
         ..Limits::default()
     };
-    let llm = arranger_llm::ProviderConfig::from_env()
-        .context("the language model settings in the environment are not usable")?;
+    let file = FileConfig::load(&data_dir)?;
+    let llm = match arranger_llm::ProviderConfig::from_env()
+        .context("the language model settings in the environment are not usable")?
+    {
+        Some(from_env) => Some(from_env),
+        None => file.llm.map(FileLlm::into_provider).transpose()?,
+    };
+    let limits = Limits {
+        requests_per_second: file
+            .requests_per_second
+            .unwrap_or(limits.requests_per_second),
+        ..limits
+    };
     Ok(ServerConfig {
         listen,
         data_dir,
@@ -258,8 +269,72 @@ fn serve_config(
         allowed_hosts,
         limits,
         llm,
-        team: arranger_team::TeamConfig::default(),
+        team: file.team,
     })
+}
+
+/// `<data-dir>/config.toml`: server defaults. The environment wins over `[llm]`.
+#[derive(serde::Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    /// The server's default model.
+    llm: Option<FileLlm>,
+    /// Limits of every user's team.
+    team: arranger_team::TeamConfig,
+    /// Requests per second per user (overrides --rate-limit).
+    requests_per_second: Option<u32>,
+}
+
+/// The `[llm]` table.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLlm {
+    /// `openai` (any OpenAI-compatible server) or `anthropic`.
+    kind: String,
+    /// Base URL, if not the public endpoint.
+    base_url: Option<String>,
+    /// Model name.
+    model: String,
+    /// The name of the environment variable that holds the API key (keys stay out of files).
+    api_key_env: Option<String>,
+}
+
+impl FileConfig {
+    fn load(data_dir: &Path) -> Result<Self> {
+        let path = data_dir.join("config.toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+}
+
+impl FileLlm {
+    fn into_provider(self) -> Result<arranger_llm::ProviderConfig> {
+        let kind = match self.kind.as_str() {
+            "openai" => arranger_llm::ProviderKind::OpenAi,
+            "anthropic" => arranger_llm::ProviderKind::Anthropic,
+            other => {
+                bail!("config.toml: [llm] kind must be \"openai\" or \"anthropic\", not {other:?}")
+            }
+        };
+        let mut p = arranger_llm::ProviderConfig::new(kind, self.model);
+        if let Some(u) = self.base_url {
+            p = p.with_base_url(u);
+        }
+        if let Some(var) = self.api_key_env {
+            let key = std::env::var(&var).with_context(|| {
+                format!("config.toml names the key variable {var}, but it is not set")
+            })?;
+            p = p.with_api_key(key);
+        }
+        p.validate()
+            .map_err(|e| anyhow::anyhow!("config.toml: [llm] is not usable: {e}"))?;
+        Ok(p)
+    }
 }
 
 /// `ARRANGER_TOKEN`, else the token kept in `<data-dir>/token`, else a new one kept there (0600).

@@ -379,3 +379,67 @@ async fn a_task_cut_off_by_kill_9_resumes_without_repeating_its_done_work() {
         "the history was lost"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_toml_sets_the_default_model_and_bad_files_are_explained() {
+    use arranger_fake_llm::{FakeLlm, Match, Reply, Rule, Scenario};
+    let scenario = Scenario::new()
+        .rule(
+            Rule::when(Match::any().has_tool("complete_task"))
+                .reply(Reply::tool("complete_task", json!({"summary": "ok"}))),
+        )
+        .api_key("sk-from-env-var");
+    let fake = FakeLlm::start(scenario).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let token = add_user(data.path(), "ivy");
+    std::fs::write(
+        data.path().join("config.toml"),
+        format!(
+            "[llm]\nkind = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\napi_key_env = \"MY_LLM_KEY\"\n\n[team]\nmax_concurrent_tasks = 2\n",
+            fake.base_url()
+        ),
+    )
+    .unwrap();
+    let server = serve_with(data.path(), &[("MY_LLM_KEY", "sk-from-env-var")]);
+    let mut c = Client::connect(&server.addr, &token).await.unwrap();
+    let t = c
+        .call_raw("task.create", json!({"title": "t"}))
+        .await
+        .unwrap();
+    let mut status = String::new();
+    for _ in 0..100 {
+        status = c
+            .call_raw("task.get", json!({"id": t["id"]}))
+            .await
+            .unwrap()["task"]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if status == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "done");
+    drop(server);
+
+    std::fs::write(
+        data.path().join("config.toml"),
+        "[llm]\nkind = \"gemini\"\nmodel = \"m\"\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--multi-user", "--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.toml") && err.contains("gemini"),
+        "{err}"
+    );
+}

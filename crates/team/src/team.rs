@@ -24,8 +24,9 @@ pub struct TeamServices {
     pub secrets: Arc<arranger_store::SecretBox>,
 }
 
-/// Limits of a team.
-#[derive(Clone, Debug)]
+/// Limits of a team (the `[team]` table of `<data-dir>/config.toml`).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TeamConfig {
     /// Tasks of one user running at once.
     pub max_concurrent_tasks: usize,
