@@ -125,6 +125,16 @@ pub enum EventKind {
         /// The request after the change.
         assist: AssistRequest,
     },
+    /// An agent's model call was accounted (its task, if any, is updated too).
+    UsageRecorded {
+        /// The agent.
+        agent_id: crate::AgentId,
+        /// The task, if the call was for one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task_id: Option<crate::TaskId>,
+        /// What the call cost.
+        usage: crate::Usage,
+    },
     /// The user's model configuration changed (keys are never part of it).
     ConfigUpdated {
         /// The configuration after the change.
@@ -151,6 +161,7 @@ impl EventKind {
             EventKind::AssistRequested { .. } => "assist_requested",
             EventKind::AssistUpdated { .. } => "assist_updated",
             EventKind::ConfigUpdated { .. } => "config_updated",
+            EventKind::UsageRecorded { .. } => "usage_recorded",
         }
     }
 }

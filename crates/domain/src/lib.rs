@@ -22,8 +22,8 @@ pub use command::{CommandAction, UserCommand, validate_command_id};
 pub use event::{Event, EventKind, StateScope};
 pub use ids::{AgentId, MessageId, SessionId, TaskId, UserId};
 pub use run::{
-    AgentDelta, AssistRequest, AssistStatus, LlmHealth, ProviderEntry, Step, StepKind, ToolCall,
-    ToolRun, ToolRunStatus, Usage, UserConfig,
+    AgentDelta, AssistRequest, AssistStatus, DailyUsage, LlmHealth, ProviderEntry, Step, StepKind,
+    ToolCall, ToolRun, ToolRunStatus, Usage, UserConfig, date_of_day, day_of,
 };
 pub use session::{Author, BlackboardCommand, Message, Session, parse_blackboard_text};
 pub use task::{

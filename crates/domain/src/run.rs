@@ -276,3 +276,47 @@ pub struct UserConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_provider: Option<String>,
 }
+
+/// Usage of one agent on one day (UTC).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DailyUsage {
+    /// The day, `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// The agent.
+    pub agent_id: AgentId,
+    /// Tokens and cost.
+    pub usage: Usage,
+}
+
+/// Days since the Unix epoch (UTC) of a timestamp.
+pub fn day_of(at: Timestamp) -> i64 {
+    at.div_euclid(86_400_000)
+}
+
+/// `YYYY-MM-DD` of a day number (days since the Unix epoch, proleptic Gregorian).
+pub fn date_of_day(day: i64) -> String {
+    // Civil-from-days (H. Hinnant's algorithm).
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_of_days() {
+        assert_eq!(date_of_day(0), "1970-01-01");
+        assert_eq!(date_of_day(day_of(951_782_400_000)), "2000-02-29");
+        assert_eq!(date_of_day(day_of(1_795_305_600_000)), "2026-11-22");
+        assert_eq!(date_of_day(-1), "1969-12-31");
+    }
+}

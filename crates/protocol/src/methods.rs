@@ -5,9 +5,9 @@
 
 use arranger_domain::fs::{DirEntry, FileStat};
 use arranger_domain::{
-    Agent, AgentId, AgentModel, AssistRequest, CommandAction, Difficulty, Event, LlmHealth,
-    Message, MessageId, Priority, Session, SessionId, StateScope, Step, Task, TaskId, TaskStatus,
-    TaskTransition, ToolRun, UserConfig,
+    Agent, AgentId, AgentModel, AssistRequest, CommandAction, DailyUsage, Difficulty, Event,
+    LlmHealth, Message, MessageId, Priority, Session, SessionId, StateScope, Step, Task, TaskId,
+    TaskStatus, TaskTransition, ToolRun, Usage, UserConfig,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -633,6 +633,24 @@ pub struct ConfigSetParams {
     pub default_provider: Option<String>,
 }
 
+/// Parameters of `usage.get`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageGetParams {
+    /// How many days back, today included (default 30, at most 366).
+    #[serde(default)]
+    pub days: Option<u32>,
+}
+
+/// Result of `usage.get`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct UsageGetResult {
+    /// Today's total over all agents (UTC).
+    pub today: Usage,
+    /// Per day and agent, newest first.
+    pub days: Vec<DailyUsage>,
+}
+
 /// Result of `llm.status`.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 pub struct LlmStatusResult {
@@ -716,6 +734,8 @@ methods! {
     ConfigGet = "config.get" (NoParams) -> UserConfig;
     /// Changes the user's model configuration; per-agent choices are set with `agent.update`.
     ConfigSet = "config.set" (ConfigSetParams) -> UserConfig;
+    /// Tokens and cost spent by the user's agents, per day and agent.
+    UsageGet = "usage.get" (UsageGetParams) -> UsageGetResult;
     /// Whether a model is configured, and each provider's health and load (for a status bar).
     LlmStatus = "llm.status" (NoParams) -> LlmStatusResult;
 }

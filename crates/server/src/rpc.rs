@@ -394,6 +394,19 @@ pub async fn dispatch(
                 .await
                 .map_err(store_error)?
         }),
+        UsageGet::NAME => call!(UsageGet, |p| {
+            let days = store
+                .daily_usage(p.days.unwrap_or(30).clamp(1, 366))
+                .await
+                .map_err(store_error)?;
+            let today_date =
+                arranger_domain::date_of_day(arranger_domain::day_of(arranger_store::now_ms()));
+            let mut today = arranger_domain::Usage::default();
+            for d in days.iter().filter(|d| d.date == today_date) {
+                today.add(d.usage);
+            }
+            UsageGetResult { today, days }
+        }),
         LlmStatus::NAME => call!(LlmStatus, |_p| {
             let services = ctx.team.services();
             let providers = services

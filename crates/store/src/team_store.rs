@@ -450,17 +450,60 @@ impl UserStore {
         .await
     }
 
-    /// Adds tokens and cost to a task (its assists' included).
-    pub async fn add_task_usage(&self, id: TaskId, usage: Usage) -> Result<Task, StoreError> {
+    /// Accounts one model call: to the agent's daily ledger, and to the task (its assists'
+    /// calls included) when there is one.
+    pub async fn record_usage(
+        &self,
+        task: Option<TaskId>,
+        agent: AgentId,
+        usage: Usage,
+    ) -> Result<(), StoreError> {
         self.write(move |ev| {
+            let day = arranger_domain::day_of(now_ms());
             ev.tx.execute(
-                "UPDATE tasks SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3,
-                     cost_usd = cost_usd + ?4 WHERE id = ?1",
-                params![id.as_str(), usage.input_tokens as i64, usage.output_tokens as i64, usage.cost_usd],
+                "INSERT INTO usage_daily (day, agent_id, input_tokens, output_tokens, cost_usd) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (day, agent_id) DO UPDATE SET input_tokens = input_tokens + excluded.input_tokens,
+                     output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd",
+                params![day, agent.as_str(), usage.input_tokens as i64, usage.output_tokens as i64, usage.cost_usd],
             )?;
-            let task = load_task(ev.tx, &id)?;
-            ev.record(EventKind::TaskUpdated { task: task.clone(), from: None, reason: None })?;
-            Ok(task)
+            if let Some(id) = &task {
+                ev.tx.execute(
+                    "UPDATE tasks SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3,
+                         cost_usd = cost_usd + ?4 WHERE id = ?1",
+                    params![id.as_str(), usage.input_tokens as i64, usage.output_tokens as i64, usage.cost_usd],
+                )?;
+                let t = load_task(ev.tx, id)?;
+                ev.record(EventKind::TaskUpdated { task: t, from: None, reason: None })?;
+            }
+            ev.record(EventKind::UsageRecorded { agent_id: agent, task_id: task, usage })?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Usage per day and agent for the last `days` days (UTC), newest first.
+    pub async fn daily_usage(
+        &self,
+        days: u32,
+    ) -> Result<Vec<arranger_domain::DailyUsage>, StoreError> {
+        self.call(move |conn, _| {
+            let since = arranger_domain::day_of(now_ms()) - i64::from(days) + 1;
+            let mut stmt = conn.prepare_cached(
+                "SELECT day, agent_id, input_tokens, output_tokens, cost_usd FROM usage_daily
+                 WHERE day >= ?1 ORDER BY day DESC, agent_id",
+            )?;
+            let rows = stmt.query_map([since], |r| {
+                Ok(arranger_domain::DailyUsage {
+                    date: arranger_domain::date_of_day(r.get(0)?),
+                    agent_id: AgentId::new(r.get::<_, String>(1)?),
+                    usage: Usage {
+                        input_tokens: r.get::<_, i64>(2)? as u64,
+                        output_tokens: r.get::<_, i64>(3)? as u64,
+                        cost_usd: r.get(4)?,
+                    },
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
     }

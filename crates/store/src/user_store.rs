@@ -1031,7 +1031,15 @@ const MIGRATIONS: &[Migration] = &[v1, v2, v3];
 fn v3(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(
         "CREATE TABLE user_config (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
-         CREATE TABLE secrets (name TEXT PRIMARY KEY, nonce BLOB NOT NULL, ciphertext BLOB NOT NULL);",
+         CREATE TABLE secrets (name TEXT PRIMARY KEY, nonce BLOB NOT NULL, ciphertext BLOB NOT NULL);
+         CREATE TABLE usage_daily (
+             day INTEGER NOT NULL,            -- days since the Unix epoch, UTC
+             agent_id TEXT NOT NULL,
+             input_tokens INTEGER NOT NULL,
+             output_tokens INTEGER NOT NULL,
+             cost_usd REAL NOT NULL,
+             PRIMARY KEY (day, agent_id)
+         ) WITHOUT ROWID;",
     )?;
     Ok(())
 }

@@ -121,35 +121,33 @@ async fn assignment_completion_and_reassignment_keep_the_record() {
         .await
         .unwrap();
     assert_eq!(t.attempts, 2);
-    let t = s
-        .add_task_usage(
-            t.id.clone(),
-            Usage {
-                input_tokens: 10,
-                output_tokens: 5,
-                cost_usd: 0.5,
-            },
-        )
+    let b = AgentId::new("b");
+    let u = |i, o, c| Usage {
+        input_tokens: i,
+        output_tokens: o,
+        cost_usd: c,
+    };
+    s.record_usage(Some(t.id.clone()), b.clone(), u(10, 5, 0.5))
         .await
         .unwrap();
-    let t = s
-        .add_task_usage(
-            t.id.clone(),
-            Usage {
-                input_tokens: 1,
-                output_tokens: 1,
-                cost_usd: 0.25,
-            },
-        )
+    s.record_usage(Some(t.id.clone()), b.clone(), u(1, 1, 0.25))
         .await
         .unwrap();
+    s.record_usage(None, AgentId::new("a"), u(100, 0, 0.0))
+        .await
+        .unwrap();
+    let (t, _) = s.get_task(t.id.clone()).await.unwrap();
+    assert_eq!(t.usage, u(11, 6, 0.75));
+    let daily = s.daily_usage(1).await.unwrap();
+    assert_eq!(daily.len(), 2);
     assert_eq!(
-        t.usage,
-        Usage {
-            input_tokens: 11,
-            output_tokens: 6,
-            cost_usd: 0.75
-        }
+        daily
+            .iter()
+            .find(|d| d.agent_id == b)
+            .unwrap()
+            .usage
+            .input_tokens,
+        11
     );
     let done = s
         .complete_task(t.id.clone(), "added validation and a test".into())

@@ -402,14 +402,14 @@ impl Team {
                 Err(LlmError::Cancelled) => return Ok(Outcome::Cancelled),
                 Err(e) => return Ok(Outcome::Failed(format!("the model failed: {e}"))),
             };
-            if let Some(t) = &spec.task {
-                let usage = Usage {
-                    input_tokens: completion.0.usage.input_tokens,
-                    output_tokens: completion.0.usage.output_tokens,
-                    cost_usd: completion.1,
-                };
-                self.store.add_task_usage(t.clone(), usage).await?;
-            }
+            let usage = Usage {
+                input_tokens: completion.0.usage.input_tokens,
+                output_tokens: completion.0.usage.output_tokens,
+                cost_usd: completion.1,
+            };
+            self.store
+                .record_usage(spec.task.clone(), agent.id.clone(), usage)
+                .await?;
             let completion = completion.0;
             let calls: Vec<ToolCall> = completion
                 .tool_calls

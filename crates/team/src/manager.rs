@@ -158,7 +158,17 @@ impl Team {
             let call = LlmCall::new(tags, provider.clone(), request)
                 .with_cancel(self.shutdown.child_token());
             let completion = match self.services.pool.complete(call).await {
-                Ok((c, _)) => c,
+                Ok((c, m)) => {
+                    let usage = arranger_domain::Usage {
+                        input_tokens: c.usage.input_tokens,
+                        output_tokens: c.usage.output_tokens,
+                        cost_usd: m.cost_usd,
+                    };
+                    self.store
+                        .record_usage(None, speaker.id.clone(), usage)
+                        .await?;
+                    c
+                }
                 Err(e) => {
                     self.broadcast(
                         &message.session_id,
