@@ -458,27 +458,8 @@ impl UserStore {
         agent: AgentId,
         usage: Usage,
     ) -> Result<(), StoreError> {
-        self.write(move |ev| {
-            let day = arranger_domain::day_of(now_ms());
-            ev.tx.execute(
-                "INSERT INTO usage_daily (day, agent_id, input_tokens, output_tokens, cost_usd) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (day, agent_id) DO UPDATE SET input_tokens = input_tokens + excluded.input_tokens,
-                     output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd",
-                params![day, agent.as_str(), usage.input_tokens as i64, usage.output_tokens as i64, usage.cost_usd],
-            )?;
-            if let Some(id) = &task {
-                ev.tx.execute(
-                    "UPDATE tasks SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3,
-                         cost_usd = cost_usd + ?4 WHERE id = ?1",
-                    params![id.as_str(), usage.input_tokens as i64, usage.output_tokens as i64, usage.cost_usd],
-                )?;
-                let t = load_task(ev.tx, id)?;
-                ev.record(EventKind::TaskUpdated { task: t, from: None, reason: None })?;
-            }
-            ev.record(EventKind::UsageRecorded { agent_id: agent, task_id: task, usage })?;
-            Ok(())
-        })
-        .await
+        self.write(move |ev| add_usage(ev, task, agent, usage))
+            .await
     }
 
     /// Usage per day and agent for the last `days` days (UTC), newest first.
@@ -511,35 +492,41 @@ impl UserStore {
     /// Appends one step to a record: a task's (all its agents in order), an assist's
     /// (the helper's, `assist` set), or an agent's 1:1 chat (`task` and `assist` `None`).
     pub async fn append_step(&self, owner: StepOwner, kind: StepKind) -> Result<Step, StoreError> {
+        self.write(move |ev| insert_step(ev, &owner, kind)).await
+    }
+
+    /// One model turn in one transaction: the agent's step and its usage (see
+    /// [`UserStore::append_step`] and [`UserStore::record_usage`]).
+    pub async fn record_turn(
+        &self,
+        owner: StepOwner,
+        kind: StepKind,
+        usage: Usage,
+    ) -> Result<Step, StoreError> {
         self.write(move |ev| {
-            let (filter, param) = owner.filter();
-            let idx: i64 = ev.tx.query_row(
-                &format!("SELECT COALESCE(MAX(idx) + 1, 0) FROM steps WHERE {filter}"),
-                [param],
-                |r| r.get(0),
-            )?;
-            let step = Step {
-                task_id: owner.task.clone(),
-                assist_id: owner.assist.clone(),
-                agent_id: owner.agent.clone(),
-                index: idx as u32,
-                kind,
-                at: now_ms(),
-            };
-            let data = serde_json::to_string(&step.kind).map_err(StoreError::corrupt)?;
-            ev.tx.execute(
-                "INSERT INTO steps (task_id, assist_id, agent_id, idx, data, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    step.task_id.as_ref().map(|t| t.as_str()),
-                    step.assist_id,
-                    step.agent_id.as_str(),
-                    idx,
-                    data,
-                    step.at
-                ],
-            )?;
-            ev.record(EventKind::StepAdded { step: step.clone() })?;
-            Ok(step)
+            add_usage(ev, owner.task.clone(), owner.agent.clone(), usage)?;
+            insert_step(ev, &owner, kind)
+        })
+        .await
+    }
+
+    /// The end of a tool call in one transaction: the run's result and the agent's
+    /// `tool_result` step.
+    pub async fn finish_tool_call(
+        &self,
+        run_id: String,
+        status: ToolRunStatus,
+        owner: StepOwner,
+        result: StepKind,
+    ) -> Result<(ToolRun, Step), StoreError> {
+        let output = match &result {
+            StepKind::ToolResult { output, .. } => output.clone(),
+            _ => String::new(),
+        };
+        self.write(move |ev| {
+            let run = finish_run(ev, &run_id, status, &output)?;
+            let step = insert_step(ev, &owner, result)?;
+            Ok((run, step))
         })
         .await
     }
@@ -627,17 +614,8 @@ impl UserStore {
         status: ToolRunStatus,
         output: String,
     ) -> Result<ToolRun, StoreError> {
-        self.write(move |ev| {
-            let output = cap_output(&output, MAX_TOOL_OUTPUT_BYTES);
-            ev.tx.execute(
-                "UPDATE tool_runs SET status = ?2, output = ?3, finished_at = ?4 WHERE id = ?1",
-                params![id, status.as_str(), output, now_ms()],
-            )?;
-            let run = load_run(ev.tx, &id)?;
-            ev.record(EventKind::ToolRunUpdated { run: run.clone() })?;
-            Ok(run)
-        })
-        .await
+        self.write(move |ev| finish_run(ev, &id, status, &output))
+            .await
     }
 
     /// A task's tool runs, oldest first.
@@ -754,6 +732,85 @@ impl UserStore {
         tasks.reverse();
         Ok(tasks)
     }
+}
+
+fn insert_step(ev: &mut Events<'_>, owner: &StepOwner, kind: StepKind) -> Result<Step, StoreError> {
+    let (filter, param) = owner.filter();
+    let idx: i64 = ev.tx.query_row(
+        &format!("SELECT COALESCE(MAX(idx) + 1, 0) FROM steps WHERE {filter}"),
+        [param],
+        |r| r.get(0),
+    )?;
+    let step = Step {
+        task_id: owner.task.clone(),
+        assist_id: owner.assist.clone(),
+        agent_id: owner.agent.clone(),
+        index: idx as u32,
+        kind,
+        at: now_ms(),
+    };
+    let data = serde_json::to_string(&step.kind).map_err(StoreError::corrupt)?;
+    ev.tx.execute(
+        "INSERT INTO steps (task_id, assist_id, agent_id, idx, data, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![step.task_id.as_ref().map(|t| t.as_str()), step.assist_id, step.agent_id.as_str(), idx, data, step.at],
+    )?;
+    ev.record(EventKind::StepAdded { step: step.clone() })?;
+    Ok(step)
+}
+
+fn finish_run(
+    ev: &mut Events<'_>,
+    id: &str,
+    status: ToolRunStatus,
+    output: &str,
+) -> Result<ToolRun, StoreError> {
+    let output = cap_output(output, MAX_TOOL_OUTPUT_BYTES);
+    ev.tx.execute(
+        "UPDATE tool_runs SET status = ?2, output = ?3, finished_at = ?4 WHERE id = ?1",
+        params![id, status.as_str(), output, now_ms()],
+    )?;
+    let run = load_run(ev.tx, id)?;
+    ev.record(EventKind::ToolRunUpdated { run: run.clone() })?;
+    Ok(run)
+}
+
+fn add_usage(
+    ev: &mut Events<'_>,
+    task: Option<TaskId>,
+    agent: AgentId,
+    usage: Usage,
+) -> Result<(), StoreError> {
+    let day = arranger_domain::day_of(now_ms());
+    ev.tx.execute(
+        "INSERT INTO usage_daily (day, agent_id, input_tokens, output_tokens, cost_usd) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (day, agent_id) DO UPDATE SET input_tokens = input_tokens + excluded.input_tokens,
+             output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd",
+        params![day, agent.as_str(), usage.input_tokens as i64, usage.output_tokens as i64, usage.cost_usd],
+    )?;
+    if let Some(id) = &task {
+        ev.tx.execute(
+            "UPDATE tasks SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3,
+                 cost_usd = cost_usd + ?4 WHERE id = ?1",
+            params![
+                id.as_str(),
+                usage.input_tokens as i64,
+                usage.output_tokens as i64,
+                usage.cost_usd
+            ],
+        )?;
+        let t = load_task(ev.tx, id)?;
+        ev.record(EventKind::TaskUpdated {
+            task: t,
+            from: None,
+            reason: None,
+        })?;
+    }
+    ev.record(EventKind::UsageRecorded {
+        agent_id: agent,
+        task_id: task,
+        usage,
+    })?;
+    Ok(())
 }
 
 /// Records an agent's success or failure.

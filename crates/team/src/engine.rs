@@ -377,11 +377,23 @@ impl Team {
         };
         let tools = definitions(&spec.tools);
         let mut silent_turns = 0;
+        // The record, read once and extended as this loop writes it; re-read only when
+        // someone else added to it (the Manager's suggestions).
+        let mut steps = self.store.steps(spec.owner.clone()).await?;
         for _turn in 0..spec.max_turns {
             if cancel.is_cancelled() {
                 return Ok(Outcome::Cancelled);
             }
-            let steps = self.store.steps(spec.owner.clone()).await?;
+            if let Some(t) = &spec.task
+                && spec.owner.assist.is_none()
+                && self
+                    .touched
+                    .lock()
+                    .map(|mut d| d.remove(t))
+                    .unwrap_or(false)
+            {
+                steps = self.store.steps(spec.owner.clone()).await?;
+            }
             let system = if spec.chat {
                 chat_prompt(agent)
             } else {
@@ -407,9 +419,6 @@ impl Team {
                 output_tokens: completion.0.usage.output_tokens,
                 cost_usd: completion.1,
             };
-            self.store
-                .record_usage(spec.task.clone(), agent.id.clone(), usage)
-                .await?;
             let completion = completion.0;
             let calls: Vec<ToolCall> = completion
                 .tool_calls
@@ -423,16 +432,16 @@ impl Team {
                         .unwrap_or_else(|_| serde_json::Value::String(c.raw_arguments.clone())),
                 })
                 .collect();
-            self.store
-                .append_step(
-                    spec.owner.clone(),
-                    StepKind::Assistant {
-                        text: completion.text.clone(),
-                        reasoning: completion.reasoning.clone(),
-                        tool_calls: calls.clone(),
-                    },
-                )
-                .await?;
+            let turn = StepKind::Assistant {
+                text: completion.text.clone(),
+                reasoning: completion.reasoning.clone(),
+                tool_calls: calls.clone(),
+            };
+            steps.push(
+                self.store
+                    .record_turn(spec.owner.clone(), turn, usage)
+                    .await?,
+            );
             if calls.is_empty() && spec.chat {
                 return Ok(Outcome::Completed(completion.text));
             }
@@ -443,12 +452,10 @@ impl Team {
                         "the agent stopped without completing the task".into(),
                     ));
                 }
-                self.store
-                    .append_step(
-                        spec.owner.clone(),
-                        StepKind::Note { text: "Continue with the tools, or call complete_task with your report if the work is done.".into() },
-                    )
-                    .await?;
+                let nudge = StepKind::Note {
+                    text: "Continue with the tools, or call complete_task with your report if the work is done.".into(),
+                };
+                steps.push(self.store.append_step(spec.owner.clone(), nudge).await?);
                 continue;
             }
             silent_turns = 0;
@@ -457,13 +464,13 @@ impl Team {
                     return Ok(Outcome::Cancelled);
                 }
                 if let Err(bad) = &raw.arguments {
-                    self.tool_result(
-                        &spec,
-                        call,
-                        format!("error: {bad}; send the arguments as a JSON object"),
-                        true,
-                    )
-                    .await?;
+                    let result = StepKind::ToolResult {
+                        call_id: call.id.clone(),
+                        tool: call.name.clone(),
+                        output: format!("error: {bad}; send the arguments as a JSON object"),
+                        is_error: true,
+                    };
+                    steps.push(self.store.append_step(spec.owner.clone(), result).await?);
                     continue;
                 }
                 let run = self
@@ -519,10 +526,17 @@ impl Team {
                 } else {
                     ToolRunStatus::Ok
                 };
-                self.store
-                    .finish_tool_run(run.id, status, output.clone())
+                let result = StepKind::ToolResult {
+                    call_id: call.id.clone(),
+                    tool: call.name.clone(),
+                    output,
+                    is_error,
+                };
+                let (_, step) = self
+                    .store
+                    .finish_tool_call(run.id, status, spec.owner.clone(), result)
                     .await?;
-                self.tool_result(&spec, call, output, is_error).await?;
+                steps.push(step);
                 if let Control::Complete { summary } = control {
                     return Ok(Outcome::Completed(summary));
                 }
@@ -532,27 +546,6 @@ impl Team {
             "no result after {} model turns",
             spec.max_turns
         )))
-    }
-
-    async fn tool_result(
-        &self,
-        spec: &RunSpec,
-        call: &ToolCall,
-        output: String,
-        is_error: bool,
-    ) -> Result<(), StoreError> {
-        self.store
-            .append_step(
-                spec.owner.clone(),
-                StepKind::ToolResult {
-                    call_id: call.id.clone(),
-                    tool: call.name.clone(),
-                    output,
-                    is_error,
-                },
-            )
-            .await
-            .map(|_| ())
     }
 
     /// Streams one model turn, forwarding its pieces to the user's live connections.

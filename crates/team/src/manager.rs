@@ -374,6 +374,9 @@ impl Team {
                     .append_step(owner, StepKind::Note { text: note })
                     .await
                     .map_err(store_err)?;
+                if let Ok(mut touched) = self.touched.lock() {
+                    touched.insert(task.id.clone());
+                }
                 Ok("the suggestion was added to the task's record; its assignee reads it on its next turn".into())
             }
             other => Err(format!("there is no tool {other:?}")),

@@ -78,6 +78,8 @@ pub struct Team {
     wake: Notify,
     pub(crate) deltas: broadcast::Sender<Arc<AgentDelta>>,
     pub(crate) shutdown: CancellationToken,
+    /// Tasks whose record someone other than their worker added to since it last read it.
+    pub(crate) touched: Mutex<std::collections::HashSet<TaskId>>,
     /// Sessions already told that no model is configured.
     pub(crate) told_no_model: Mutex<Vec<SessionId>>,
 }
@@ -118,6 +120,7 @@ impl Team {
             deltas,
             shutdown: CancellationToken::new(),
             told_no_model: Mutex::new(Vec::new()),
+            touched: Mutex::new(std::collections::HashSet::new()),
         });
         let listener = team.clone();
         tokio::spawn(with_user(team.user.clone(), async move {
