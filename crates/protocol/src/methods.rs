@@ -713,7 +713,7 @@ methods! {
     TaskGet = "task.get" (TaskIdParams) -> TaskGetResult;
     /// Cancels a task: it becomes Failed with the reason.
     TaskCancel = "task.cancel" (TaskCancelParams) -> Task;
-    /// Retries a Failed task: it becomes Pending again.
+    /// Retries a Failed or Blocked task: it becomes Pending again.
     TaskRetry = "task.retry" (TaskIdParams) -> Task;
     /// Streams the user's events on this connection: replay from `since`, then live.
     EventsSubscribe = "events.subscribe" (EventsSubscribeParams) -> EventsSubscribeResult;

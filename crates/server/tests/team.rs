@@ -646,3 +646,59 @@ async fn a_users_own_provider_and_key_serve_their_agents_and_the_key_never_comes
     assert_eq!(settled_tasks(&mut other, 1).await[0]["status"], "done");
     assert!(server_default.request_count() > 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_task_says_why_and_goes_on_when_retried() {
+    let scenario = Scenario::new()
+        .rule(
+            Rule::when(
+                Match::any()
+                    .has_tool("block_task")
+                    .any_contains("takes over"),
+            )
+            .reply(Reply::tool(
+                "complete_task",
+                json!({"summary": "used the credentials"}),
+            )),
+        )
+        .rule(
+            Rule::when(Match::any().has_tool("block_task").turn(0)).reply(Reply::tool(
+                "block_task",
+                json!({"reason": "the staging database password"}),
+            )),
+        )
+        .default_reply(Reply::text("ok"));
+    let fake = FakeLlm::start(scenario).await.unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let mut c = srv.client(&srv.user("jo")).await;
+    let t = c
+        .call_raw("task.create", json!({"title": "migrate staging"}))
+        .await
+        .unwrap();
+    let mut task = Value::Null;
+    for _ in 0..100 {
+        task = c
+            .call_raw("task.get", json!({"id": t["id"]}))
+            .await
+            .unwrap()["task"]
+            .clone();
+        if task["status"] == "blocked" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(task["status"], "blocked", "{task:#}");
+    assert_eq!(task["status_reason"], "the staging database password");
+    let h = c
+        .call_raw("blackboard.history", json!({}))
+        .await
+        .unwrap()
+        .to_string();
+    assert!(h.contains("Blocked: **migrate staging**"), "{h}");
+    c.call_raw("task.retry", json!({"id": t["id"]}))
+        .await
+        .unwrap();
+    let done = settled_tasks(&mut c, 1).await;
+    assert_eq!(done[0]["status"], "done", "{done:#?}");
+    assert_eq!(done[0]["report"], "used the credentials");
+}

@@ -5,7 +5,7 @@ use crate::team::Team;
 use crate::tools::{Control, ToolSpec, run_worker_tool, worker_tools};
 use arranger_domain::{
     Agent, AgentDelta, AgentId, AgentRole, AssistStatus, Needs, Step, StepKind, Task, TaskId,
-    ToolCall, ToolRunStatus, Usage,
+    TaskStatus, ToolCall, ToolRunStatus, Usage,
 };
 use arranger_llm::{
     CallTags, CancellationToken, ChatRequest, LlmCall, LlmError, Message, StreamEvent,
@@ -20,6 +20,8 @@ use std::sync::Arc;
 pub(crate) enum Outcome {
     /// The agent completed with this report.
     Completed(String),
+    /// The agent cannot go on without something from outside.
+    Blocked(String),
     /// The agent could not go on (the model failed, it ran out of turns, it stopped
     /// without completing).
     Failed(String),
@@ -262,6 +264,7 @@ impl Team {
             .await?
         {
             Outcome::Completed(answer) => Ok(answer),
+            Outcome::Blocked(why) => Err(ChatError::NoAnswer(why)),
             Outcome::Failed(why) => Err(ChatError::NoAnswer(format!(
                 "{} could not answer: {why}",
                 agent.name
@@ -312,6 +315,7 @@ impl Team {
         };
         let label = match &outcome {
             Outcome::Completed(_) => "done",
+            Outcome::Blocked(_) => "blocked",
             Outcome::Failed(_) => "failed_attempt",
             Outcome::Cancelled => "cancelled",
         };
@@ -347,6 +351,23 @@ impl Team {
                                 "{what}: **{}** — {} could not finish: {reason}",
                                 t.title, agent.name
                             ),
+                        )
+                        .await;
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Outcome::Blocked(reason) => {
+                match self
+                    .store
+                    .transition_task(task.id.clone(), TaskStatus::Blocked, Some(reason.clone()))
+                    .await
+                {
+                    Ok(t) => {
+                        self.broadcast(
+                            &t.session_id,
+                            format!("Blocked: **{}** — {} needs: {reason}\n\nRetry the task when it can go on.", t.title, agent.name),
                         )
                         .await;
                         Ok(())
@@ -537,8 +558,10 @@ impl Team {
                     .finish_tool_call(run.id, status, spec.owner.clone(), result)
                     .await?;
                 steps.push(step);
-                if let Control::Complete { summary } = control {
-                    return Ok(Outcome::Completed(summary));
+                match control {
+                    Control::Complete { summary } => return Ok(Outcome::Completed(summary)),
+                    Control::Block { reason } => return Ok(Outcome::Blocked(reason)),
+                    _ => {}
                 }
             }
         }
@@ -681,7 +704,7 @@ impl Team {
                 true,
                 AssistStatus::Done,
             ),
-            Outcome::Failed(why) => (
+            Outcome::Failed(why) | Outcome::Blocked(why) => (
                 format!("{} could not help: {why}", helper.name),
                 false,
                 AssistStatus::Failed,

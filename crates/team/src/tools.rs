@@ -74,6 +74,11 @@ pub fn worker_tools() -> Vec<ToolSpec> {
             json!({"type": "object", "properties": {"question": {"type": "string"}}, "required": ["question"]}),
         ),
         spec(
+            "block_task",
+            "Stop because the task cannot go on without something from outside (an answer, an access, a decision). Say exactly what is needed.",
+            json!({"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]}),
+        ),
+        spec(
             "complete_task",
             "Finish the task with an acceptance report: what changed, how it was checked, what is left.",
             json!({"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]}),
@@ -131,6 +136,11 @@ pub enum Control {
     Complete {
         /// The acceptance report.
         summary: String,
+    },
+    /// The task cannot go on without something from outside.
+    Block {
+        /// What is needed.
+        reason: String,
     },
     /// The agent asks for help.
     Assist {
@@ -343,6 +353,19 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                 is_error: false,
                 control: Control::Assist {
                     question: question.to_owned(),
+                },
+            }
+        }
+        "block_task" => {
+            let reason = arg_str(args, "reason")?;
+            if reason.trim().is_empty() {
+                return Err(ToolOutcome::err("say what is needed to go on"));
+            }
+            ToolOutcome {
+                output: "task blocked".into(),
+                is_error: false,
+                control: Control::Block {
+                    reason: reason.to_owned(),
                 },
             }
         }
