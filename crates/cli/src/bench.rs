@@ -466,12 +466,27 @@ async fn read_events(mut client: Client, lat: Arc<Latencies>) {
 
 // ----- connecting --------------------------------------------------------------------------
 
-/// Connects, subscribes from the start and reads the replay; returns the client and how
-/// many events were replayed.
-async fn subscribe(addr: &str, token: &str) -> Result<(Client, u64)> {
+/// How long each step of opening a subscriber took.
+#[derive(Clone, Copy, Default)]
+struct ConnectSteps {
+    /// TCP connect and WebSocket upgrade (authentication, context activation).
+    upgrade: Duration,
+    /// The `events.subscribe` call.
+    subscribe: Duration,
+    /// Reading the replayed events.
+    replay: Duration,
+}
+
+/// Connects, subscribes from the start and reads the replay; returns the client, how many
+/// events were replayed and how long each step took.
+async fn subscribe(addr: &str, token: &str) -> Result<(Client, u64, ConnectSteps)> {
+    let mut steps = ConnectSteps::default();
+    let t = Instant::now();
     let mut c = Client::connect(addr, token)
         .await
         .context("WebSocket connect")?;
+    steps.upgrade = t.elapsed();
+    let t = Instant::now();
     c.set_timeout(CONNECT_TIMEOUT);
     let r = c
         .call_raw("events.subscribe", json!({"since": 0}))
@@ -481,6 +496,8 @@ async fn subscribe(addr: &str, token: &str) -> Result<(Client, u64)> {
         .get("last_seq")
         .and_then(Value::as_u64)
         .with_context(|| format!("events.subscribe answered without last_seq: {r}"))?;
+    steps.subscribe = t.elapsed();
+    let t = Instant::now();
     let mut seen = 0;
     let mut replayed = 0;
     while seen < last {
@@ -494,9 +511,10 @@ async fn subscribe(addr: &str, token: &str) -> Result<(Client, u64)> {
             .with_context(|| format!("an event without seq: {e}"))?;
         replayed += 1;
     }
+    steps.replay = t.elapsed();
     // From now on the subscriber waits for as long as the benchmark runs.
     c.set_timeout(Duration::from_secs(24 * 3600));
-    Ok((c, replayed))
+    Ok((c, replayed, steps))
 }
 
 /// What opening a set of connections produced.
@@ -713,14 +731,32 @@ async fn measure(args: &BenchArgs, server_bin: &Path, data: &Path, log: &Path) -
             let (addr, tokens, lat, replayed) =
                 (addr.clone(), tokens.clone(), lat.clone(), replayed.clone());
             async move {
-                let (client, r) = subscribe(&addr, &tokens[i]).await?;
+                let (client, r, steps) = subscribe(&addr, &tokens[i]).await?;
                 replayed.fetch_add(r, Ordering::Relaxed);
-                Ok(tokio::spawn(read_events(client, lat)).abort_handle())
+                Ok((
+                    i,
+                    tokio::spawn(read_events(client, lat)).abort_handle(),
+                    steps,
+                ))
             }
         })
         .await
     };
-    let readers: Vec<AbortHandle> = subs.items;
+    let mut subscribed_users = Vec::with_capacity(subs.items.len());
+    let mut readers: Vec<AbortHandle> = Vec::with_capacity(subs.items.len());
+    let mut steps: Vec<ConnectSteps> = Vec::with_capacity(subs.items.len());
+    for (i, reader, s) in subs.items {
+        subscribed_users.push(i);
+        readers.push(reader);
+        steps.push(s);
+    }
+    let step = |f: fn(&ConnectSteps) -> Duration| {
+        let mut v: Vec<Duration> = steps.iter().map(f).collect();
+        Percentiles::of(&mut v)
+    };
+    let upgrade_pct = step(|s| s.upgrade);
+    let subscribe_pct = step(|s| s.subscribe);
+    let replay_pct = step(|s| s.replay);
     let connected = readers.len();
     let connect_s = subs.elapsed.as_secs_f64();
     let mut connect_lat = subs.latencies;
@@ -759,14 +795,16 @@ async fn measure(args: &BenchArgs, server_bin: &Path, data: &Path, log: &Path) -
 
     // 6. Latency under load: a second connection per active user posts; the first sees
     //    the event.
+    //    Only users whose subscriber is connected get a writer.
     let active = m.min(connected);
+    let active_users: Arc<Vec<usize>> = Arc::new(subscribed_users[..active].to_vec());
     eprintln!("bench: connecting {active} writers");
     let writers = {
-        let (addr, tokens) = (addr.clone(), tokens.clone());
+        let (addr, tokens, users) = (addr.clone(), tokens.clone(), active_users.clone());
         open_all(active, args.connect_concurrency, move |i| {
-            let (addr, tokens) = (addr.clone(), tokens.clone());
+            let (addr, tokens, users) = (addr.clone(), tokens.clone(), users.clone());
             async move {
-                let mut c = Client::connect(&addr, &tokens[i])
+                let mut c = Client::connect(&addr, &tokens[users[i]])
                     .await
                     .context("WebSocket connect (writer)")?;
                 c.set_timeout(EVENT_TIMEOUT);
@@ -844,6 +882,7 @@ async fn measure(args: &BenchArgs, server_bin: &Path, data: &Path, log: &Path) -
         .iter()
         .filter(|d| **d > Duration::from_millis(5))
         .count();
+    let by_second = per_second(&timed, start);
     let slowest = slowest_samples(timed, start);
     let posted = posted.load(Ordering::Relaxed);
     let failed = post_failures.total() + timed_out;
@@ -881,6 +920,11 @@ async fn measure(args: &BenchArgs, server_bin: &Path, data: &Path, log: &Path) -
         "connect_errors": subs.failures.json(),
         "connect_seconds": r2(connect_s),
         "connect_latency": connect_pct.json(),
+        "connect_steps": {
+            "upgrade": upgrade_pct.json(),
+            "subscribe": subscribe_pct.json(),
+            "replay": replay_pct.json(),
+        },
         "replayed_events": replayed.load(Ordering::Relaxed),
         "provision_seconds": r2(provision_s),
         "baseline": baseline.json(),
@@ -902,6 +946,7 @@ async fn measure(args: &BenchArgs, server_bin: &Path, data: &Path, log: &Path) -
         "latency": pct.json(),
         "samples_over_5ms": over_5ms,
         "slowest": slowest,
+        "by_second": by_second,
         "failed": failed,
         "post_errors": post_failures.total(),
         "post_error_kinds": post_failures.json(),
@@ -927,6 +972,31 @@ async fn measure(args: &BenchArgs, server_bin: &Path, data: &Path, log: &Path) -
         pct: &pct,
     });
     Ok(report)
+}
+
+/// Per second of load (by send time): samples, samples over 5 ms, p99 and max in ms.
+fn per_second(timed: &[(Duration, Instant)], start: Instant) -> Value {
+    let mut buckets: Vec<Vec<Duration>> = Vec::new();
+    for (d, sent) in timed {
+        let i = sent.saturating_duration_since(start).as_secs() as usize;
+        if buckets.len() <= i {
+            buckets.resize_with(i + 1, Vec::new);
+        }
+        buckets[i].push(*d);
+    }
+    Value::Array(
+        buckets
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut b)| {
+                let over = b.iter().filter(|d| **d > Duration::from_millis(5)).count();
+                let p = Percentiles::of(&mut b);
+                json!({"second": i, "n": p.count, "over_5ms": over,
+                       "p99_ms": (p.p99 * 100.0).round() / 100.0,
+                       "max_ms": (p.max * 100.0).round() / 100.0})
+            })
+            .collect(),
+    )
 }
 
 /// The slowest samples: latency and when (seconds after the load started) the post was sent.
@@ -1026,6 +1096,15 @@ fn print_report(p: &Printed<'_>) {
         num("replayed_events"),
         p.connect_pct.line()
     ));
+    if let Some(steps) = r.get("connect_steps") {
+        for step in ["upgrade", "subscribe", "replay"] {
+            let s = &steps[step];
+            line(format!(
+                "    {step:<9}: p50 {} ms, p99 {} ms, max {} ms",
+                s["p50_ms"], s["p99_ms"], s["max_ms"]
+            ));
+        }
+    }
     if let Some(errs) = r.get("connect_errors").and_then(Value::as_array) {
         for e in errs {
             line(format!("    {} × {}", e["count"], e["error"]));
@@ -1088,6 +1167,16 @@ fn print_report(p: &Printed<'_>) {
         num("client_cpu_cores_during_load"),
         num("other_cpu_cores_during_load")
     ));
+    if let Some(secs) = r.get("by_second").and_then(Value::as_array) {
+        let cells: Vec<String> = secs
+            .iter()
+            .map(|s| format!("{}:{}/{}", s["second"], s["p99_ms"], s["max_ms"]))
+            .collect();
+        line(format!(
+            "p99/max ms by second of load: {}",
+            cells.join("  ")
+        ));
+    }
     line(format!("after load    : {}", p.load_end.line()));
     print!("{out}");
 }
