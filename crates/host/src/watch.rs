@@ -197,10 +197,10 @@ impl WatchHub {
             .entry(canonical.clone())
             .or_default()
             .push(Subscriber { id, hidden, sink });
-        let failures = sync_watches(&mut control, &self.inner.routes);
+        let failures = sync_watches(&mut control, &self.inner.routes, &canonical);
         if let Some((_, source)) = failures.into_iter().find(|(p, _)| *p == canonical) {
             remove_subscriber(&self.inner.routes, &canonical, id);
-            let _ = sync_watches(&mut control, &self.inner.routes);
+            let _ = sync_watches(&mut control, &self.inner.routes, &canonical);
             return Err(WatchError::Watch {
                 path: root.to_owned(),
                 source,
@@ -220,7 +220,7 @@ impl Drop for WatchGuard {
     fn drop(&mut self) {
         let mut control = lock(&self.inner.control);
         remove_subscriber(&self.inner.routes, &self.root, self.id);
-        for (path, error) in sync_watches(&mut control, &self.inner.routes) {
+        for (path, error) in sync_watches(&mut control, &self.inner.routes, &self.root) {
             tracing::warn!(path = %path.display(), %error, "could not re-watch a workspace root");
         }
         tracing::debug!(id = self.id, "stopped watching a workspace root");
@@ -237,27 +237,49 @@ fn remove_subscriber(routes: &RwLock<Routes>, root: &Path, id: u64) {
     }
 }
 
-/// Brings the kernel watches in line with the registered roots: every root without a
-/// registered ancestor gets one recursive watch (an ancestor's recursive watch already covers
-/// nested roots, and unwatching a nested root would remove the ancestor's watches below it).
-/// Returns the roots that could not be watched.
-fn sync_watches(control: &mut Control, routes: &RwLock<Routes>) -> Vec<(PathBuf, notify::Error)> {
+/// Brings the kernel watches in line with the registered roots around `changed` (the
+/// root just added or removed, and the roots below it): every root without a registered
+/// ancestor gets one recursive watch (an ancestor's recursive watch already covers nested
+/// roots, and unwatching a nested root would remove the ancestor's watches below it).
+/// Touches only that part of the tree, so adding the 10,000th root costs what the first
+/// did. Returns the roots that could not be watched.
+fn sync_watches(
+    control: &mut Control,
+    routes: &RwLock<Routes>,
+    changed: &Path,
+) -> Vec<(PathBuf, notify::Error)> {
     let desired: BTreeSet<PathBuf> = {
         let routes = read(routes);
-        routes
-            .roots
-            .keys()
-            .filter(|root| {
-                !root
-                    .ancestors()
-                    .skip(1)
-                    .any(|a| routes.roots.contains_key(a))
-            })
-            .cloned()
-            .collect()
+        let covered = changed
+            .ancestors()
+            .skip(1)
+            .any(|a| routes.roots.contains_key(a));
+        let mut desired = BTreeSet::new();
+        if !covered {
+            // Paths order by components, so `changed` and its descendants are contiguous
+            // and each top-level root comes before the roots nested in it.
+            let mut top: Option<&PathBuf> = None;
+            for root in routes.roots.range(changed.to_path_buf()..).map(|(p, _)| p) {
+                if !root.starts_with(changed) {
+                    break;
+                }
+                if top.is_some_and(|t| root.starts_with(t)) {
+                    continue;
+                }
+                desired.insert(root.clone());
+                top = Some(root);
+            }
+        }
+        desired
     };
-    let to_remove: Vec<PathBuf> = control.watched.difference(&desired).cloned().collect();
-    let to_add: Vec<PathBuf> = desired.difference(&control.watched).cloned().collect();
+    let current: BTreeSet<PathBuf> = control
+        .watched
+        .range(changed.to_path_buf()..)
+        .take_while(|p| p.starts_with(changed))
+        .cloned()
+        .collect();
+    let to_remove: Vec<PathBuf> = current.difference(&desired).cloned().collect();
+    let to_add: Vec<PathBuf> = desired.difference(&current).cloned().collect();
     for path in to_remove {
         if let Err(error) = control.debouncer.unwatch(&path) {
             tracing::debug!(path = %path.display(), %error, "unwatch failed");

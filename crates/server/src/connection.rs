@@ -294,10 +294,12 @@ async fn subscribe(conn: &Arc<Conn>, params: Option<Value>) -> Result<Value, Err
     handles.push(tokio::spawn(forward_health(health, conn.out.clone())).abort_handle());
     let deltas = ctx.team.subscribe_deltas();
     handles.push(tokio::spawn(forward_deltas(deltas, conn.out.clone())).abort_handle());
-    if p.files
-        && let Some(files) = ctx.subscribe_files()
-    {
-        handles.push(tokio::spawn(forward_files(files, conn.out.clone())).abort_handle());
+    if p.files {
+        // Setting up a watch walks the workspace: keep it off the runtime's threads.
+        let c = ctx.clone();
+        if let Ok(Some(files)) = tokio::task::spawn_blocking(move || c.subscribe_files()).await {
+            handles.push(tokio::spawn(forward_files(files, conn.out.clone())).abort_handle());
+        }
     }
     if let Ok(mut subs) = conn.subscription.lock() {
         *subs = handles;

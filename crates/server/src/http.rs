@@ -166,6 +166,9 @@ impl AppState {
                     let (closed, dropped) = state.sessions.reap();
                     if closed + dropped > 0 {
                         tracing::debug!(closed, dropped, "reaped idle handles and contexts");
+                        // SQLite handles of many users were just freed: hand the memory
+                        // back to the system instead of keeping it in malloc's arenas.
+                        tokio::task::spawn_blocking(release_freed_memory);
                     }
                     state.limiter.retain_recent();
                     state.login_limiter.retain_recent();
@@ -202,6 +205,15 @@ fn team_services(config: &ServerConfig) -> Result<arranger_team::TeamServices, S
         config: config.team.clone(),
         secrets: Arc::new(secrets),
     })
+}
+
+/// Returns freed heap memory to the operating system (glibc keeps it otherwise).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks and trims glibc's own arenas; it is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn prepare_data_dir(dir: &std::path::Path) -> Result<(), ServerError> {

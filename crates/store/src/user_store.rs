@@ -9,7 +9,7 @@ use arranger_domain::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -75,12 +75,71 @@ pub struct UserStore {
     inner: Arc<Inner>,
 }
 
+/// The process's open SQLite handles, oldest first. Each holds three file descriptors
+/// (the database, its WAL and shared memory), and a process may hold only so many: at the
+/// limit, opening another handle first closes the least recently opened idle one.
+struct OpenHandles {
+    limit: AtomicUsize,
+    list: Mutex<std::collections::VecDeque<std::sync::Weak<Inner>>>,
+}
+
+static OPEN: OpenHandles = OpenHandles {
+    limit: AtomicUsize::new(2000),
+    list: Mutex::new(std::collections::VecDeque::new()),
+};
+
+/// Sets how many users' databases may be open at once in this process (default 2,000).
+pub fn set_open_handle_limit(limit: usize) {
+    OPEN.limit.store(limit.max(1), Ordering::Relaxed);
+}
+
+/// How many users' databases are open now.
+pub fn open_handles() -> usize {
+    OPEN.list.lock().map(|l| l.len()).unwrap_or(0)
+}
+
+/// Registers a handle just opened by `me` (whose own lock the caller holds), closing idle
+/// ones over the limit. Never waits on another user's handle: busy ones are skipped, and
+/// when all are busy the limit is exceeded rather than stalling.
+fn admit(me: &Arc<Inner>) {
+    let Ok(mut list) = OPEN.list.lock() else {
+        return;
+    };
+    list.retain(|w| w.upgrade().is_some_and(|i| i.open.load(Ordering::Relaxed)));
+    let limit = OPEN.limit.load(Ordering::Relaxed);
+    let mut i = 0;
+    while list.len() >= limit && i < list.len() {
+        let Some(other) = list[i].upgrade() else {
+            list.remove(i);
+            continue;
+        };
+        if Arc::ptr_eq(&other, me) {
+            i += 1;
+            continue;
+        }
+        match other.conn.try_lock() {
+            Ok(mut guard) => {
+                guard.take();
+                other.open.store(false, Ordering::Relaxed);
+                if let Ok(mut cached) = other.sessions.lock() {
+                    *cached = None;
+                }
+                list.remove(i);
+            }
+            Err(_) => i += 1,
+        }
+    }
+    list.push_back(Arc::downgrade(me));
+}
+
 pub(crate) struct Inner {
     path: PathBuf,
     conn: Mutex<Option<Connection>>,
     last_used: AtomicI64,
     /// The highest committed sequence number, once known (0 = not loaded yet).
     last_seq: AtomicU64,
+    /// Whether the SQLite handle is open (mirrors `conn`, readable without its lock).
+    open: std::sync::atomic::AtomicBool,
     /// Hot data: every session, as last read; `None` until read or after a change to
     /// sessions, messages or tasks (which move a session's `updated_at`).
     sessions: Mutex<Option<Arc<Vec<Session>>>>,
@@ -117,6 +176,7 @@ impl UserStore {
                 last_used: AtomicI64::new(now_ms()),
                 last_seq: AtomicU64::new(0),
                 sessions: Mutex::new(None),
+                open: std::sync::atomic::AtomicBool::new(false),
                 bus,
             }),
         }
@@ -149,6 +209,7 @@ impl UserStore {
                 if let Ok(mut cached) = self.inner.sessions.lock() {
                     *cached = None;
                 }
+                self.inner.open.store(false, Ordering::Relaxed);
                 guard.take().is_some()
             }
             Err(_) => false,
@@ -169,6 +230,8 @@ impl UserStore {
                 .map_err(|_| StoreError::Worker("a previous operation panicked".into()))?;
             if guard.is_none() {
                 *guard = Some(db::open(&inner.path, MIGRATIONS)?);
+                inner.open.store(true, Ordering::Relaxed);
+                admit(&inner);
             }
             inner.last_used.store(now_ms(), Ordering::Relaxed);
             let conn = guard
