@@ -270,6 +270,7 @@ fn serve_config(
         limits,
         llm,
         team: file.team,
+        pool: file.pool.unwrap_or_else(arranger_server::default_pool),
     })
 }
 
@@ -283,6 +284,8 @@ struct FileConfig {
     team: arranger_team::TeamConfig,
     /// Requests per second per user (overrides --rate-limit).
     requests_per_second: Option<u32>,
+    /// The shared LLM pool (`[pool]`: timeouts, retry, `default_provider.limits`, prices).
+    pool: Option<arranger_llm::PoolConfig>,
 }
 
 /// The `[llm]` table.

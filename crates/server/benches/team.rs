@@ -95,9 +95,8 @@ fn main() {
     println!(
         "team overhead bench: fake LLM first_byte_delay_ms={latency_ms}, one chunk per reply; \
          {per_user} task(s) per user; timeout {}s per N; {workers} runtime worker threads; \
-         LLM pool max_concurrency per provider = {} (default, not configurable from ServerConfig)",
+         LLM pool max_concurrency per provider = 2048 (config.toml [pool])",
         timeout.as_secs(),
-        arranger_llm::ProviderLimits::default().max_concurrency,
     );
     let mut runs = Vec::new();
     for &n in &ns {
@@ -123,7 +122,7 @@ fn main() {
         "latency_ms": latency_ms,
         "tasks_per_user": per_user,
         "round_trips_per_task": ROUND_TRIPS,
-        "pool_max_concurrency": arranger_llm::ProviderLimits::default().max_concurrency,
+        "pool_max_concurrency": 2048,
         "runtime_workers": workers,
         "runs": runs.iter().map(RunResult::json).collect::<Vec<_>>(),
     });
@@ -408,7 +407,7 @@ impl RunResult {
             pct(&self.finish, 99.0)
         );
         println!(
-            "  fake: {} requests ({} retried), at most {} in flight at once; wall {:.2}s, {:.1} tasks/s, {:.1} LLM round trips/s",
+            "  fake: {} requests ({} retried), at most {} in flight at once (within their fixed delay); wall {:.2}s, {:.1} tasks/s, {:.1} LLM round trips/s",
             self.requests,
             self.retried_requests,
             self.max_in_flight,
@@ -515,6 +514,13 @@ async fn start_server(
         team: arranger_team::TeamConfig {
             max_concurrent_tasks: per_user,
             ..arranger_team::TeamConfig::default()
+        },
+        // Room for every task's call at once, so the host, not the pool, is measured
+        // (`[pool] default_provider.limits.max_concurrency` in config.toml).
+        pool: {
+            let mut p = arranger_server::default_pool();
+            p.default_provider.limits.max_concurrency = 2048;
+            p
         },
     };
     let server = Server::bind(config).await.map_err(|e| e.to_string())?;
@@ -624,13 +630,14 @@ async fn run_n(
     }
     let retried_requests = arrivals.values().map(|v| v.len().saturating_sub(1)).sum();
 
-    // The most requests the fake was serving at once.
+    // The most requests the fake was serving at once: each is counted over its fixed
+    // delay after arrival, during which it is certainly unanswered (a lower bound).
+    let delay = Duration::from_millis(latency_ms);
     let mut edges: Vec<(Instant, i32)> = Vec::new();
     for r in &records {
-        let turn = r.turn().min(ROUND_TRIPS - 1);
         let a = epoch + r.at;
         edges.push((a, 1));
-        edges.push((a + llm_turn[turn], -1));
+        edges.push((a + delay, -1));
     }
     edges.sort();
     let (mut cur, mut max_in_flight) = (0i32, 0i32);

@@ -66,4 +66,14 @@ pub struct ServerConfig {
     pub llm: Option<arranger_llm::ProviderConfig>,
     /// Limits of every user's team.
     pub team: arranger_team::TeamConfig,
+    /// The shared LLM pool: timeouts, retries, per-provider limits, prices.
+    pub pool: arranger_llm::PoolConfig,
+}
+
+/// The pool settings used when nothing is configured: like the library's, but with room
+/// for a team server's concurrency (256 requests in flight per provider).
+pub fn default_pool() -> arranger_llm::PoolConfig {
+    let mut p = arranger_llm::PoolConfig::default();
+    p.default_provider.limits.max_concurrency = 256;
+    p
 }

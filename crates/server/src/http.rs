@@ -182,7 +182,7 @@ impl AppState {
 /// The LLM pool shared by every user, with the server's default provider from the
 /// environment (`OPENAI_*` / `ANTHROPIC_*` and `ARRANGER_MODEL`), if one is configured.
 fn team_services(config: &ServerConfig) -> Result<arranger_team::TeamServices, ServerError> {
-    let pool = arranger_llm::LlmPool::new(arranger_llm::PoolConfig::default())
+    let pool = arranger_llm::LlmPool::new(config.pool.clone())
         .map_err(|e| ServerError::Llm(e.to_string()))?;
     let default_provider = match &config.llm {
         Some(provider) => {

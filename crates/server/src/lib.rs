@@ -20,7 +20,7 @@ mod rpc;
 mod sessions;
 
 pub use auth::{Authenticator, SINGLE_USER_ID};
-pub use config::{Limits, Mode, ServerConfig};
+pub use config::{Limits, Mode, ServerConfig, default_pool};
 pub use error::ServerError;
 pub use sessions::{SessionContext, SessionManager};
 

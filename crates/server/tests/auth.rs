@@ -239,6 +239,7 @@ async fn single_user_data_dir_inside_the_workspace_is_invisible_to_the_api() {
         limits: arranger_server::Limits::default(),
         llm: None,
         team: arranger_team::TeamConfig::default(),
+        pool: arranger_server::default_pool(),
     };
     let (addr, _stop, _handle) = common::start(config).await;
     let mut c = Client::connect(&addr, token).await.unwrap();

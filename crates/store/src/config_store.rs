@@ -95,9 +95,7 @@ fn load(conn: &Connection) -> Result<UserConfig, StoreError> {
 
 fn save(ev: &mut Events<'_>, cfg: &UserConfig) -> Result<(), StoreError> {
     let tx: &Transaction<'_> = ev.tx;
-    tx.execute(
-        "INSERT INTO user_config (id, data) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-        [serde_json::to_string(cfg).map_err(StoreError::corrupt)?],
+    tx.prepare_cached("INSERT INTO user_config (id, data) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET data = excluded.data")?.execute([serde_json::to_string(cfg).map_err(StoreError::corrupt)?],
     )?;
     Ok(())
 }
@@ -130,21 +128,19 @@ impl UserStore {
                 // Keys of removed providers go with them.
                 for old in &cfg.providers {
                     if !ps.iter().any(|p| p.name == old.name) {
-                        ev.tx.execute("DELETE FROM secrets WHERE name = ?1", [secret_name(&old.name)])?;
+                        ev.tx.prepare_cached("DELETE FROM secrets WHERE name = ?1")?.execute([secret_name(&old.name)])?;
                     }
                 }
                 for p in &ps {
                     match &p.api_key {
                         Some(k) if k.is_empty() => {
-                            ev.tx.execute("DELETE FROM secrets WHERE name = ?1", [secret_name(&p.name)])?;
+                            ev.tx.prepare_cached("DELETE FROM secrets WHERE name = ?1")?.execute([secret_name(&p.name)])?;
                         }
                         Some(k) => {
                             let name = secret_name(&p.name);
                             let (nonce, ct) = secrets.seal(&name, k.as_bytes())?;
-                            ev.tx.execute(
-                                "INSERT INTO secrets (name, nonce, ciphertext) VALUES (?1, ?2, ?3)
-                                 ON CONFLICT (name) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext",
-                                params![name, nonce, ct],
+                            ev.tx.prepare_cached("INSERT INTO secrets (name, nonce, ciphertext) VALUES (?1, ?2, ?3)
+                                 ON CONFLICT (name) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext")?.execute(params![name, nonce, ct],
                             )?;
                         }
                         None => {}

@@ -114,16 +114,13 @@ fn agent_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Agent, StoreError>> {
 }
 
 fn load_agent(conn: &Connection, id: &AgentId) -> Result<Agent, StoreError> {
-    conn.query_row(
-        &format!("SELECT {AGENT_COLUMNS} FROM agents WHERE id = ?1"),
-        [id.as_str()],
-        agent_from_row,
-    )
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound {
-        what: "agent",
-        id: id.to_string(),
-    })?
+    conn.prepare_cached(&format!("SELECT {AGENT_COLUMNS} FROM agents WHERE id = ?1"))?
+        .query_row([id.as_str()], agent_from_row)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "agent",
+            id: id.to_string(),
+        })?
 }
 
 fn save_agent(ev: &mut Events<'_>, a: &Agent) -> Result<(), StoreError> {
@@ -133,15 +130,13 @@ fn save_agent(ev: &mut Events<'_>, a: &Agent) -> Result<(), StoreError> {
         AgentRole::Manager => "manager",
         AgentRole::Worker => "worker",
     };
-    let r = ev.tx.execute(
-        "INSERT INTO agents (id, name, role, description, capabilities, scenes, provider, model,
+    let r = ev.tx.prepare_cached("INSERT INTO agents (id, name, role, description, capabilities, scenes, provider, model,
                              enabled, successes, failures, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
              capabilities = excluded.capabilities, scenes = excluded.scenes,
              provider = excluded.provider, model = excluded.model, enabled = excluded.enabled,
-             successes = excluded.successes, failures = excluded.failures",
-        params![
+             successes = excluded.successes, failures = excluded.failures")?.execute(params![
             a.id.as_str(),
             a.name,
             role,
@@ -214,11 +209,10 @@ const RUN_COLUMNS: &str =
     "id, task_id, agent_id, call_id, command, args, output, status, created_at, finished_at";
 
 fn load_run(conn: &Connection, id: &str) -> Result<ToolRun, StoreError> {
-    conn.query_row(
-        &format!("SELECT {RUN_COLUMNS} FROM tool_runs WHERE id = ?1"),
-        [id],
-        run_from_row,
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {RUN_COLUMNS} FROM tool_runs WHERE id = ?1"
+    ))?
+    .query_row([id], run_from_row)
     .optional()?
     .ok_or_else(|| StoreError::NotFound {
         what: "tool run",
@@ -249,11 +243,10 @@ const ASSIST_COLUMNS: &str =
     "id, task_id, requester, helper, question, status, summary, created_at, finished_at";
 
 fn load_assist(conn: &Connection, id: &str) -> Result<AssistRequest, StoreError> {
-    conn.query_row(
-        &format!("SELECT {ASSIST_COLUMNS} FROM assist_requests WHERE id = ?1"),
-        [id],
-        assist_from_row,
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {ASSIST_COLUMNS} FROM assist_requests WHERE id = ?1"
+    ))?
+    .query_row([id], assist_from_row)
     .optional()?
     .ok_or_else(|| StoreError::NotFound {
         what: "assist request",
@@ -354,9 +347,7 @@ impl UserStore {
             if !matches!(task.status, TaskStatus::Pending | TaskStatus::Reassigning | TaskStatus::Blocked) {
                 return Err(StoreError::Conflict(format!("task {id} is {} and cannot be assigned", task.status)));
             }
-            ev.tx.execute(
-                "UPDATE tasks SET assignee = ?2, scores = ?3, attempts = attempts + 1 WHERE id = ?1",
-                params![
+            ev.tx.prepare_cached("UPDATE tasks SET assignee = ?2, scores = ?3, attempts = attempts + 1 WHERE id = ?1")?.execute(params![
                     id.as_str(),
                     agent.as_str(),
                     serde_json::to_string(&scores).map_err(StoreError::corrupt)?
@@ -391,10 +382,9 @@ impl UserStore {
     /// agent's success is recorded.
     pub async fn complete_task(&self, id: TaskId, report: String) -> Result<Task, StoreError> {
         self.write(move |ev| {
-            ev.tx.execute(
-                "UPDATE tasks SET report = ?2 WHERE id = ?1",
-                params![id.as_str(), report],
-            )?;
+            ev.tx
+                .prepare_cached("UPDATE tasks SET report = ?2 WHERE id = ?1")?
+                .execute(params![id.as_str(), report])?;
             transition(
                 ev,
                 &id,
@@ -422,23 +412,21 @@ impl UserStore {
             let task = load_task(ev.tx, &id)?;
             if let Some(a) = &task.assignee {
                 bump(ev, a, false)?;
-                let tried: String = ev.tx.query_row(
-                    "SELECT tried FROM tasks WHERE id = ?1",
-                    [id.as_str()],
-                    |r| r.get(0),
-                )?;
+                let tried: String = ev
+                    .tx
+                    .prepare_cached("SELECT tried FROM tasks WHERE id = ?1")?
+                    .query_row([id.as_str()], |r| r.get(0))?;
                 let mut tried: Vec<AgentId> =
                     serde_json::from_str(&tried).map_err(StoreError::corrupt)?;
                 if !tried.contains(a) {
                     tried.push(a.clone());
                 }
-                ev.tx.execute(
-                    "UPDATE tasks SET tried = ?2 WHERE id = ?1",
-                    params![
+                ev.tx
+                    .prepare_cached("UPDATE tasks SET tried = ?2 WHERE id = ?1")?
+                    .execute(params![
                         id.as_str(),
                         serde_json::to_string(&tried).map_err(StoreError::corrupt)?
-                    ],
-                )?;
+                    ])?;
             }
             let to = if give_up {
                 TaskStatus::Failed
@@ -587,11 +575,9 @@ impl UserStore {
                 started_at: now_ms(),
                 finished_at: None,
             };
-            ev.tx.execute(
-                "INSERT INTO tool_runs (id, task_id, agent_id, call_id, command, args, output, status,
+            ev.tx.prepare_cached("INSERT INTO tool_runs (id, task_id, agent_id, call_id, command, args, output, status,
                                         risk_level, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 'running', 'unassessed', ?7)",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 'running', 'unassessed', ?7)")?.execute(params![
                     run.id,
                     run.task_id.as_ref().map(|t| t.as_str()),
                     run.agent_id.as_ref().map(|a| a.as_str()),
@@ -642,9 +628,7 @@ impl UserStore {
             };
             let mut out = Vec::new();
             for id in ids {
-                ev.tx.execute(
-                    "UPDATE tool_runs SET status = 'interrupted', output = 'interrupted by a server restart', finished_at = ?2 WHERE id = ?1",
-                    params![id, now_ms()],
+                ev.tx.prepare_cached("UPDATE tool_runs SET status = 'interrupted', output = 'interrupted by a server restart', finished_at = ?2 WHERE id = ?1")?.execute(params![id, now_ms()],
                 )?;
                 let run = load_run(ev.tx, &id)?;
                 ev.record(EventKind::ToolRunUpdated { run: run.clone() })?;
@@ -675,10 +659,8 @@ impl UserStore {
                 created_at: now_ms(),
                 finished_at: None,
             };
-            ev.tx.execute(
-                "INSERT INTO assist_requests (id, task_id, requester, question, status, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 'open', ?5)",
-                params![
+            ev.tx.prepare_cached("INSERT INTO assist_requests (id, task_id, requester, question, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 'open', ?5)")?.execute(params![
                     a.id,
                     a.task_id.as_str(),
                     a.requester.as_str(),
@@ -702,10 +684,8 @@ impl UserStore {
     ) -> Result<AssistRequest, StoreError> {
         self.write(move |ev| {
             let finished = matches!(status, AssistStatus::Done | AssistStatus::Failed).then(now_ms);
-            ev.tx.execute(
-                "UPDATE assist_requests SET status = ?2, helper = COALESCE(?3, helper),
-                     summary = COALESCE(?4, summary), finished_at = COALESCE(?5, finished_at) WHERE id = ?1",
-                params![id, status.as_str(), helper.as_ref().map(|h| h.as_str()), summary, finished],
+            ev.tx.prepare_cached("UPDATE assist_requests SET status = ?2, helper = COALESCE(?3, helper),
+                     summary = COALESCE(?4, summary), finished_at = COALESCE(?5, finished_at) WHERE id = ?1")?.execute(params![id, status.as_str(), helper.as_ref().map(|h| h.as_str()), summary, finished],
             )?;
             let a = load_assist(ev.tx, &id)?;
             ev.record(EventKind::AssistUpdated { assist: a.clone() })?;
@@ -736,11 +716,12 @@ impl UserStore {
 
 fn insert_step(ev: &mut Events<'_>, owner: &StepOwner, kind: StepKind) -> Result<Step, StoreError> {
     let (filter, param) = owner.filter();
-    let idx: i64 = ev.tx.query_row(
-        &format!("SELECT COALESCE(MAX(idx) + 1, 0) FROM steps WHERE {filter}"),
-        [param],
-        |r| r.get(0),
-    )?;
+    let idx: i64 = ev
+        .tx
+        .prepare_cached(&format!(
+            "SELECT COALESCE(MAX(idx) + 1, 0) FROM steps WHERE {filter}"
+        ))?
+        .query_row([param], |r| r.get(0))?;
     let step = Step {
         task_id: owner.task.clone(),
         assist_id: owner.assist.clone(),
@@ -750,9 +731,7 @@ fn insert_step(ev: &mut Events<'_>, owner: &StepOwner, kind: StepKind) -> Result
         at: now_ms(),
     };
     let data = serde_json::to_string(&step.kind).map_err(StoreError::corrupt)?;
-    ev.tx.execute(
-        "INSERT INTO steps (task_id, assist_id, agent_id, idx, data, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![step.task_id.as_ref().map(|t| t.as_str()), step.assist_id, step.agent_id.as_str(), idx, data, step.at],
+    ev.tx.prepare_cached("INSERT INTO steps (task_id, assist_id, agent_id, idx, data, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![step.task_id.as_ref().map(|t| t.as_str()), step.assist_id, step.agent_id.as_str(), idx, data, step.at],
     )?;
     ev.record(EventKind::StepAdded { step: step.clone() })?;
     Ok(step)
@@ -765,10 +744,11 @@ fn finish_run(
     output: &str,
 ) -> Result<ToolRun, StoreError> {
     let output = cap_output(output, MAX_TOOL_OUTPUT_BYTES);
-    ev.tx.execute(
-        "UPDATE tool_runs SET status = ?2, output = ?3, finished_at = ?4 WHERE id = ?1",
-        params![id, status.as_str(), output, now_ms()],
-    )?;
+    ev.tx
+        .prepare_cached(
+            "UPDATE tool_runs SET status = ?2, output = ?3, finished_at = ?4 WHERE id = ?1",
+        )?
+        .execute(params![id, status.as_str(), output, now_ms()])?;
     let run = load_run(ev.tx, id)?;
     ev.record(EventKind::ToolRunUpdated { run: run.clone() })?;
     Ok(run)
@@ -781,17 +761,13 @@ fn add_usage(
     usage: Usage,
 ) -> Result<(), StoreError> {
     let day = arranger_domain::day_of(now_ms());
-    ev.tx.execute(
-        "INSERT INTO usage_daily (day, agent_id, input_tokens, output_tokens, cost_usd) VALUES (?1, ?2, ?3, ?4, ?5)
+    ev.tx.prepare_cached("INSERT INTO usage_daily (day, agent_id, input_tokens, output_tokens, cost_usd) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (day, agent_id) DO UPDATE SET input_tokens = input_tokens + excluded.input_tokens,
-             output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd",
-        params![day, agent.as_str(), usage.input_tokens as i64, usage.output_tokens as i64, usage.cost_usd],
+             output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd")?.execute(params![day, agent.as_str(), usage.input_tokens as i64, usage.output_tokens as i64, usage.cost_usd],
     )?;
     if let Some(id) = &task {
-        ev.tx.execute(
-            "UPDATE tasks SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3,
-                 cost_usd = cost_usd + ?4 WHERE id = ?1",
-            params![
+        ev.tx.prepare_cached("UPDATE tasks SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3,
+                 cost_usd = cost_usd + ?4 WHERE id = ?1")?.execute(params![
                 id.as_str(),
                 usage.input_tokens as i64,
                 usage.output_tokens as i64,

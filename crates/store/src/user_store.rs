@@ -156,10 +156,9 @@ impl Events<'_> {
     pub(crate) fn record(&mut self, kind: EventKind) -> Result<u64, StoreError> {
         let at = now_ms();
         let data = serde_json::to_string(&kind).map_err(StoreError::corrupt)?;
-        self.tx.execute(
-            "INSERT INTO events (at, kind, data) VALUES (?1, ?2, ?3)",
-            params![at, kind.name(), data],
-        )?;
+        self.tx
+            .prepare_cached("INSERT INTO events (at, kind, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![at, kind.name(), data])?;
         let seq = u64::try_from(self.tx.last_insert_rowid()).map_err(StoreError::corrupt)?;
         self.out.push(Event { seq, at, kind });
         Ok(seq)
@@ -289,8 +288,9 @@ impl UserStore {
             return Ok(cached);
         }
         self.call(|conn, inner| {
-            let seq: i64 =
-                conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+            let seq: i64 = conn
+                .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?
+                .query_row([], |r| r.get(0))?;
             let seq = seq as u64;
             inner.last_seq.fetch_max(seq, Ordering::Relaxed);
             Ok(seq)
@@ -392,10 +392,9 @@ impl UserStore {
             let mut s = load_session(ev.tx, &id)?;
             s.title = title;
             s.updated_at = now_ms();
-            ev.tx.execute(
-                "UPDATE sessions SET title = ?2, updated_at = ?3 WHERE id = ?1",
-                params![s.id.as_str(), s.title, s.updated_at],
-            )?;
+            ev.tx
+                .prepare_cached("UPDATE sessions SET title = ?2, updated_at = ?3 WHERE id = ?1")?
+                .execute(params![s.id.as_str(), s.title, s.updated_at])?;
             ev.record(EventKind::SessionUpdated { session: s.clone() })?;
             Ok(s)
         })
@@ -416,10 +415,9 @@ impl UserStore {
             }
             s.archived = archived;
             s.updated_at = now_ms();
-            ev.tx.execute(
-                "UPDATE sessions SET archived = ?2, updated_at = ?3 WHERE id = ?1",
-                params![s.id.as_str(), s.archived, s.updated_at],
-            )?;
+            ev.tx
+                .prepare_cached("UPDATE sessions SET archived = ?2, updated_at = ?3 WHERE id = ?1")?
+                .execute(params![s.id.as_str(), s.archived, s.updated_at])?;
             ev.record(EventKind::SessionUpdated { session: s.clone() })?;
             Ok(s)
         })
@@ -687,11 +685,12 @@ impl UserStore {
             )));
         }
         self.write(move |ev| {
-            ev.tx.execute(
-                "INSERT INTO kv (scope, key, value) VALUES (?1, ?2, ?3)
+            ev.tx
+                .prepare_cached(
+                    "INSERT INTO kv (scope, key, value) VALUES (?1, ?2, ?3)
                  ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
-                params![scope.as_str(), key, raw],
-            )?;
+                )?
+                .execute(params![scope.as_str(), key, raw])?;
             ev.record(EventKind::StateChanged {
                 scope,
                 key,
@@ -705,10 +704,10 @@ impl UserStore {
     pub async fn state_delete(&self, scope: StateScope, key: String) -> Result<bool, StoreError> {
         check_state_key(&key)?;
         self.write(move |ev| {
-            let n = ev.tx.execute(
-                "DELETE FROM kv WHERE scope = ?1 AND key = ?2",
-                params![scope.as_str(), key],
-            )?;
+            let n = ev
+                .tx
+                .prepare_cached("DELETE FROM kv WHERE scope = ?1 AND key = ?2")?
+                .execute(params![scope.as_str(), key])?;
             if n > 0 {
                 ev.record(EventKind::StateChanged {
                     scope,
@@ -739,11 +738,12 @@ impl UserStore {
         arranger_domain::validate_command_id(&command.id).map_err(StoreError::Invalid)?;
         let action = serde_json::to_string(&command.action).map_err(StoreError::corrupt)?;
         self.write(move |ev| {
-            ev.tx.execute(
-                "INSERT INTO commands (id, title, action) VALUES (?1, ?2, ?3)
+            ev.tx
+                .prepare_cached(
+                    "INSERT INTO commands (id, title, action) VALUES (?1, ?2, ?3)
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title, action = excluded.action",
-                params![command.id, command.title, action],
-            )?;
+                )?
+                .execute(params![command.id, command.title, action])?;
             ev.record(EventKind::CommandRegistered { command })?;
             Ok(())
         })
@@ -753,7 +753,10 @@ impl UserStore {
     /// Removes a user-defined command; returns whether it existed.
     pub async fn unregister_command(&self, id: String) -> Result<bool, StoreError> {
         self.write(move |ev| {
-            let n = ev.tx.execute("DELETE FROM commands WHERE id = ?1", [&id])?;
+            let n = ev
+                .tx
+                .prepare_cached("DELETE FROM commands WHERE id = ?1")?
+                .execute([&id])?;
             if n > 0 {
                 ev.record(EventKind::CommandUnregistered { id })?;
             }
@@ -830,11 +833,10 @@ fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
 }
 
 fn load_session(conn: &Connection, id: &SessionId) -> Result<Session, StoreError> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT id, title, archived, created_at, updated_at FROM sessions WHERE id = ?1",
-        [id.as_str()],
-        session_from_row,
-    )
+    )?
+    .query_row([id.as_str()], session_from_row)
     .optional()?
     .ok_or_else(|| StoreError::NotFound {
         what: "session",
@@ -855,17 +857,13 @@ fn open_session(conn: &Connection, id: &SessionId) -> Result<Session, StoreError
 }
 
 fn touch_session(conn: &Connection, id: &SessionId) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
-        params![id.as_str(), now_ms()],
-    )?;
+    conn.prepare_cached("UPDATE sessions SET updated_at = ?2 WHERE id = ?1")?
+        .execute(params![id.as_str(), now_ms()])?;
     Ok(())
 }
 
 fn insert_session(ev: &mut Events<'_>, s: &Session) -> Result<(), StoreError> {
-    ev.tx.execute(
-        "INSERT INTO sessions (id, title, archived, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![s.id.as_str(), s.title, s.archived, s.created_at, s.updated_at],
+    ev.tx.prepare_cached("INSERT INTO sessions (id, title, archived, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![s.id.as_str(), s.title, s.archived, s.created_at, s.updated_at],
     )?;
     ev.record(EventKind::SessionCreated { session: s.clone() })?;
     Ok(())
@@ -924,10 +922,8 @@ fn insert_message(
         created_at: now_ms(),
     };
     let (kind, name) = author_parts(&message.author);
-    ev.tx.execute(
-        "INSERT INTO messages (id, session_id, author_kind, author_name, text, task_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+    ev.tx.prepare_cached("INSERT INTO messages (id, session_id, author_kind, author_name, text, task_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
             message.id.as_str(),
             message.session_id.as_str(),
             kind,
@@ -986,16 +982,13 @@ fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Task, StoreError>> {
 }
 
 pub(crate) fn load_task(conn: &Connection, id: &TaskId) -> Result<Task, StoreError> {
-    conn.query_row(
-        &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"),
-        [id.as_str()],
-        task_from_row,
-    )
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound {
-        what: "task",
-        id: id.to_string(),
-    })?
+    conn.prepare_cached(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"))?
+        .query_row([id.as_str()], task_from_row)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "task",
+            id: id.to_string(),
+        })?
 }
 
 fn insert_task(ev: &mut Events<'_>, new: NewTask) -> Result<Task, StoreError> {
@@ -1022,11 +1015,13 @@ fn insert_task(ev: &mut Events<'_>, new: NewTask) -> Result<Task, StoreError> {
     };
     let refs = serde_json::to_string(&task.context_refs).map_err(StoreError::corrupt)?;
     let tags = serde_json::to_string(&task.needs.tags).map_err(StoreError::corrupt)?;
-    ev.tx.execute(
-        "INSERT INTO tasks (id, session_id, title, description, status, context_refs, priority,
+    ev.tx
+        .prepare_cached(
+            "INSERT INTO tasks (id, session_id, title, description, status, context_refs, priority,
                             difficulty, created_at, updated_at, manager_id, scene, tags)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
+        )?
+        .execute(params![
             task.id.as_str(),
             task.session_id.as_str(),
             task.title,
@@ -1040,8 +1035,7 @@ fn insert_task(ev: &mut Events<'_>, new: NewTask) -> Result<Task, StoreError> {
             task.manager_id.as_ref().map(|m| m.as_str()),
             task.needs.scene,
             tags
-        ],
-    )?;
+        ])?;
     ev.record(EventKind::TaskCreated { task: task.clone() })?;
     Ok(task)
 }
@@ -1057,32 +1051,34 @@ pub(crate) fn transition(
     task.status = from.transition(to)?;
     task.status_reason = reason.clone();
     task.updated_at = now_ms();
-    ev.tx.execute(
-        "UPDATE tasks SET status = ?2, status_reason = ?3, updated_at = ?4 WHERE id = ?1",
-        params![
+    ev.tx
+        .prepare_cached(
+            "UPDATE tasks SET status = ?2, status_reason = ?3, updated_at = ?4 WHERE id = ?1",
+        )?
+        .execute(params![
             task.id.as_str(),
             task.status.as_str(),
             task.status_reason,
             task.updated_at
-        ],
-    )?;
+        ])?;
     let seq = ev.record(EventKind::TaskUpdated {
         task: task.clone(),
         from: Some(from),
         reason: reason.clone(),
     })?;
-    ev.tx.execute(
-        "INSERT INTO task_transitions (seq, task_id, from_status, to_status, reason, at)
+    ev.tx
+        .prepare_cached(
+            "INSERT INTO task_transitions (seq, task_id, from_status, to_status, reason, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        )?
+        .execute(params![
             seq as i64,
             task.id.as_str(),
             from.as_str(),
             to.as_str(),
             reason,
             task.updated_at
-        ],
-    )?;
+        ])?;
     Ok(task)
 }
 

@@ -44,6 +44,7 @@ fn config(data: PathBuf, mode: Mode, limits: Limits) -> ServerConfig {
         limits,
         llm: None,
         team: arranger_team::TeamConfig::default(),
+        pool: arranger_server::default_pool(),
     }
 }
 
