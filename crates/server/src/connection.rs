@@ -291,7 +291,10 @@ async fn subscribe(conn: &Arc<Conn>, params: Option<Value>) -> Result<Value, Err
         tokio::spawn(with_user(user, forward_events(store, live, p.since, out))).abort_handle(),
     );
     let health = ctx.team.services().pool.subscribe_health();
-    handles.push(tokio::spawn(forward_health(health, conn.out.clone())).abort_handle());
+    let server_provider = ctx.team.services().default_provider.clone();
+    handles.push(
+        tokio::spawn(forward_health(health, server_provider, conn.out.clone())).abort_handle(),
+    );
     let deltas = ctx.team.subscribe_deltas();
     handles.push(tokio::spawn(forward_deltas(deltas, conn.out.clone())).abort_handle());
     if p.files {
@@ -388,10 +391,13 @@ pub fn breaker_name(s: arranger_llm::BreakerState) -> &'static str {
 
 async fn forward_health(
     mut health: broadcast::Receiver<arranger_llm::ProviderHealth>,
+    server_provider: Option<String>,
     out: mpsc::Sender<Message>,
 ) {
     loop {
         match health.recv().await {
+            // Other providers in the pool are other users' own: not this user's business.
+            Ok(h) if server_provider.as_deref() != Some(h.provider.as_str()) => {}
             Ok(h) => {
                 let params = arranger_domain::LlmHealth {
                     provider: h.provider,

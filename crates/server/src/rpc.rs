@@ -409,10 +409,11 @@ pub async fn dispatch(
         }),
         LlmStatus::NAME => call!(LlmStatus, |_p| {
             let services = ctx.team.services();
+            // Only the server's provider: the pool's others belong to other users.
             let providers = services
-                .pool
-                .providers()
-                .into_iter()
+                .default_provider
+                .iter()
+                .cloned()
                 .filter_map(|name| {
                     let stats = services.pool.provider_stats(&name)?;
                     Some(arranger_domain::LlmHealth {

@@ -637,14 +637,36 @@ async fn a_users_own_provider_and_key_serve_their_agents_and_the_key_never_comes
     let r = &users_own.requests()[0];
     assert_eq!(r.body["model"], "my-model");
 
-    // Another user of the same server still gets the server's default.
+    // Another user of the same server still gets the server's default — even when they
+    // name the pool's entry for gus's provider (its name is guessable: kind@host).
     let mut other = srv.client(&srv.user("hal")).await;
+    let status = other.call_raw("llm.status", json!({})).await.unwrap();
+    assert_eq!(
+        status["providers"].as_array().unwrap().len(),
+        1,
+        "only the server's provider: {status}"
+    );
+    for agent in ["coder", "tester", "reviewer"] {
+        other
+            .call_raw(
+                "agent.update",
+                json!({"id": agent, "model": {"provider": "openai@127.0.0.1"}}),
+            )
+            .await
+            .unwrap();
+    }
+    let before = users_own.request_count();
     other
         .call_raw("task.create", json!({"title": "default model"}))
         .await
         .unwrap();
     assert_eq!(settled_tasks(&mut other, 1).await[0]["status"], "done");
     assert!(server_default.request_count() > 0);
+    assert_eq!(
+        users_own.request_count(),
+        before,
+        "hal's agents used gus's provider and key"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -220,7 +220,9 @@ impl Team {
                             None
                         }
                     }
-                } else if self.services.pool.providers().contains(&name) {
+                } else if self.services.default_provider.as_deref() == Some(name.as_str()) {
+                    // The server's own provider. Other names in the pool belong to other
+                    // users (their keys): never reachable by naming them.
                     Some((name, model))
                 } else {
                     self.services.default_provider.clone().map(|p| (p, model))
