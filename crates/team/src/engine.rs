@@ -68,6 +68,23 @@ fn worker_prompt(agent: &Agent, task: Option<&Task>) -> String {
     p
 }
 
+/// A model turn's tool calls as recorded. Arguments that are not a JSON object are kept
+/// as the raw text (a string), so the record shows what the model sent.
+pub(crate) fn tool_calls_of(completion: &arranger_llm::Completion) -> Vec<ToolCall> {
+    completion
+        .tool_calls
+        .iter()
+        .map(|c| ToolCall {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            arguments: c
+                .arguments
+                .clone()
+                .unwrap_or_else(|_| serde_json::Value::String(c.raw_arguments.clone())),
+        })
+        .collect()
+}
+
 /// The system prompt of a 1:1 chat with an agent.
 fn chat_prompt(agent: &Agent) -> String {
     format!(
@@ -441,18 +458,7 @@ impl Team {
                 cost_usd: completion.1,
             };
             let completion = completion.0;
-            let calls: Vec<ToolCall> = completion
-                .tool_calls
-                .iter()
-                .map(|c| ToolCall {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    arguments: c
-                        .arguments
-                        .clone()
-                        .unwrap_or_else(|_| serde_json::Value::String(c.raw_arguments.clone())),
-                })
-                .collect();
+            let calls = tool_calls_of(&completion);
             let turn = StepKind::Assistant {
                 text: completion.text.clone(),
                 reasoning: completion.reasoning.clone(),

@@ -9,7 +9,7 @@ use arranger_domain::{
     Agent, AgentRole, Difficulty, Message as BoardMessage, Priority, StepKind, TaskId, TaskStatus,
     ToolCall,
 };
-use arranger_llm::{CallTags, ChatRequest, LlmCall, Message, ToolCallRequest};
+use arranger_llm::{CallTags, ChatRequest, LlmCall, Message};
 use arranger_store::{NewTask, StepOwner, StoreError};
 use serde_json::Value;
 use std::sync::Arc;
@@ -178,15 +178,7 @@ impl Team {
                     return Ok(());
                 }
             };
-            let calls: Vec<ToolCall> = completion
-                .tool_calls
-                .iter()
-                .map(|c| ToolCall {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    arguments: c.arguments.clone().unwrap_or(Value::Null),
-                })
-                .collect();
+            let calls = crate::engine::tool_calls_of(&completion);
             self.store
                 .append_step(
                     owner.clone(),
@@ -205,19 +197,7 @@ impl Team {
                 }
                 return Ok(());
             }
-            messages.push(Message::Assistant {
-                content: completion.text.clone(),
-                reasoning: None,
-                tool_calls: completion
-                    .tool_calls
-                    .iter()
-                    .map(|c| ToolCallRequest {
-                        id: c.id.clone(),
-                        name: c.name.clone(),
-                        arguments: c.raw_arguments.clone(),
-                    })
-                    .collect(),
-            });
+            messages.push(completion.to_message());
             let mut replied = false;
             for call in &calls {
                 let (output, is_error) = match self.decide(message, &speaker, &agents, call).await {
