@@ -125,7 +125,8 @@ pub enum EventKind {
         /// The request after the change.
         assist: AssistRequest,
     },
-    /// An agent's model call was accounted (its task, if any, is updated too).
+    /// An agent's model call was accounted. When it was for a task, the task's `usage`
+    /// totals grew by `usage` in the same commit; no `task_updated` event repeats the task.
     UsageRecorded {
         /// The agent.
         agent_id: crate::AgentId,

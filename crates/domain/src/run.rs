@@ -85,6 +85,8 @@ pub enum ToolRunStatus {
     Error,
     /// Cut off by a restart; its effects are unknown and it is not repeated blindly.
     Interrupted,
+    /// Never ran: its task was cancelled (or the server stopped) before it started.
+    Cancelled,
 }
 
 impl ToolRunStatus {
@@ -95,14 +97,21 @@ impl ToolRunStatus {
             ToolRunStatus::Ok => "ok",
             ToolRunStatus::Error => "error",
             ToolRunStatus::Interrupted => "interrupted",
+            ToolRunStatus::Cancelled => "cancelled",
         }
     }
 
     /// Parses a database name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Running, Self::Ok, Self::Error, Self::Interrupted]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            Self::Running,
+            Self::Ok,
+            Self::Error,
+            Self::Interrupted,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }
 

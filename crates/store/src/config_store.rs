@@ -3,7 +3,7 @@
 use crate::user_store::Events;
 use crate::{SecretBox, StoreError, UserStore};
 use arranger_domain::{EventKind, ProviderEntry, UserConfig};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// A provider as a client sets it; `api_key`: absent keeps the stored key, `""` removes it.
 #[derive(Clone, Debug)]
@@ -94,7 +94,7 @@ fn load(conn: &Connection) -> Result<UserConfig, StoreError> {
 }
 
 fn save(ev: &mut Events<'_>, cfg: &UserConfig) -> Result<(), StoreError> {
-    let tx: &Transaction<'_> = ev.tx;
+    let tx: &Connection = ev.tx;
     tx.prepare_cached("INSERT INTO user_config (id, data) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET data = excluded.data")?.execute([serde_json::to_string(cfg).map_err(StoreError::corrupt)?],
     )?;
     Ok(())

@@ -22,6 +22,13 @@ pub(crate) fn open(path: &Path, migrations: &[Migration]) -> Result<Connection, 
     // Negative means KiB: keep each user's page cache small, we have many users.
     conn.pragma_update(None, "cache_size", -256)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // The bundled SQLite has STAT4, which re-compiles a cached statement whenever a new
+    // value is bound to a parameter the planner looked at (`WHERE task_id = ?1 ORDER BY
+    // …`): every call paid a full prepare. The stability guarantee keeps one plan.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     // Every statement of the store fits, so none is compiled twice while the handle lives.
     conn.set_prepared_statement_cache_capacity(96);
     migrate(&mut conn, migrations)?;

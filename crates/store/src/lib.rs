@@ -30,7 +30,7 @@ pub use directory::{
 };
 pub use error::StoreError;
 pub use secrets::SecretBox;
-pub use team_store::{AgentPatch, MAX_TOOL_OUTPUT_BYTES, StepOwner, cap_output};
+pub use team_store::{AgentPatch, MAX_TOOL_OUTPUT_BYTES, StepOwner, ToolRunStart, cap_output};
 pub use user_store::{NewTask, PostOutcome, UserStore, open_handles, set_open_handle_limit};
 
 /// Milliseconds since the Unix epoch, now.

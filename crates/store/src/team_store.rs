@@ -1,7 +1,7 @@
 //! The coding team's part of a user's StateStore: agents, assignments, step records,
 //! tool runs and assist requests. Every change is one transaction with its events.
 
-use crate::user_store::{Events, load_task, transition};
+use crate::user_store::{Events, broadcast_in, load_task, transition};
 use crate::{StoreError, UserStore, new_id, now_ms};
 use arranger_domain::{
     Agent, AgentId, AgentModel, AgentRole, AssistRequest, AssistStatus, EventKind, Score, Step,
@@ -61,6 +61,21 @@ impl StepOwner {
             ),
         }
     }
+}
+
+/// The start of a tool call, as recorded in `tool_runs`.
+#[derive(Clone, Debug)]
+pub struct ToolRunStart {
+    /// The task it runs for, if any.
+    pub task: Option<TaskId>,
+    /// The agent that called it.
+    pub agent: AgentId,
+    /// The model's id for the call.
+    pub call_id: String,
+    /// The tool.
+    pub tool: String,
+    /// Its arguments.
+    pub args: Value,
 }
 
 /// Longest tool output kept in a `tool_runs` row, in bytes.
@@ -335,12 +350,14 @@ impl UserStore {
     }
 
     /// Hands a Pending (or Reassigning) task to `agent`: it becomes Active, its attempt
-    /// count grows, the Scheduler's scores are recorded.
+    /// count grows, the Scheduler's scores are recorded, and `announce` (if any) is posted
+    /// to the task's session as a system broadcast — all in one transaction.
     pub async fn assign_task(
         &self,
         id: TaskId,
         agent: AgentId,
         scores: Vec<Score>,
+        announce: Option<String>,
     ) -> Result<Task, StoreError> {
         self.write(move |ev| {
             let task = load_task(ev.tx, &id)?;
@@ -354,7 +371,11 @@ impl UserStore {
                 ],
             )?;
             let name = load_agent(ev.tx, &agent).map(|a| a.name).unwrap_or_else(|_| agent.to_string());
-            transition(ev, &id, TaskStatus::Active, Some(format!("assigned to {name}")))
+            let task = transition(ev, &id, TaskStatus::Active, Some(format!("assigned to {name}")))?;
+            if let Some(text) = announce {
+                broadcast_in(ev, &task.session_id, text)?;
+            }
+            Ok(task)
         })
         .await
     }
@@ -378,9 +399,14 @@ impl UserStore {
         .await
     }
 
-    /// The assignee finished: Active → Finalizing (with its report) → Done, and the
-    /// agent's success is recorded.
-    pub async fn complete_task(&self, id: TaskId, report: String) -> Result<Task, StoreError> {
+    /// The assignee finished: Active → Finalizing (with its report) → Done, the agent's
+    /// success is recorded, and `announce` (if any) is posted to the task's session.
+    pub async fn complete_task(
+        &self,
+        id: TaskId,
+        report: String,
+        announce: Option<String>,
+    ) -> Result<Task, StoreError> {
         self.write(move |ev| {
             ev.tx
                 .prepare_cached("UPDATE tasks SET report = ?2 WHERE id = ?1")?
@@ -394,6 +420,9 @@ impl UserStore {
             let task = transition(ev, &id, TaskStatus::Done, None)?;
             if let Some(a) = &task.assignee {
                 bump(ev, a, true)?;
+            }
+            if let Some(text) = announce {
+                broadcast_in(ev, &task.session_id, text)?;
             }
             Ok(task)
         })
@@ -483,17 +512,21 @@ impl UserStore {
         self.write(move |ev| insert_step(ev, &owner, kind)).await
     }
 
-    /// One model turn in one transaction: the agent's step and its usage (see
-    /// [`UserStore::append_step`] and [`UserStore::record_usage`]).
+    /// One model turn in one transaction: the agent's step, its usage (see
+    /// [`UserStore::append_step`] and [`UserStore::record_usage`]) and, when given, the
+    /// start of the turn's first tool call (see [`UserStore::start_tool_run`]).
     pub async fn record_turn(
         &self,
         owner: StepOwner,
         kind: StepKind,
         usage: Usage,
-    ) -> Result<Step, StoreError> {
+        first_call: Option<ToolRunStart>,
+    ) -> Result<(Step, Option<ToolRun>), StoreError> {
         self.write(move |ev| {
             add_usage(ev, owner.task.clone(), owner.agent.clone(), usage)?;
-            insert_step(ev, &owner, kind)
+            let step = insert_step(ev, &owner, kind)?;
+            let run = first_call.map(|c| insert_run(ev, c)).transpose()?;
+            Ok((step, run))
         })
         .await
     }
@@ -554,43 +587,8 @@ impl UserStore {
     }
 
     /// Records the start of a tool call.
-    pub async fn start_tool_run(
-        &self,
-        task: Option<TaskId>,
-        agent: AgentId,
-        call_id: String,
-        tool: String,
-        args: Value,
-    ) -> Result<ToolRun, StoreError> {
-        self.write(move |ev| {
-            let run = ToolRun {
-                id: new_id(),
-                task_id: task,
-                agent_id: Some(agent),
-                call_id,
-                tool,
-                args,
-                output: String::new(),
-                status: ToolRunStatus::Running,
-                started_at: now_ms(),
-                finished_at: None,
-            };
-            ev.tx.prepare_cached("INSERT INTO tool_runs (id, task_id, agent_id, call_id, command, args, output, status,
-                                        risk_level, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 'running', 'unassessed', ?7)")?.execute(params![
-                    run.id,
-                    run.task_id.as_ref().map(|t| t.as_str()),
-                    run.agent_id.as_ref().map(|a| a.as_str()),
-                    run.call_id,
-                    run.tool,
-                    serde_json::to_string(&run.args).map_err(StoreError::corrupt)?,
-                    run.started_at
-                ],
-            )?;
-            ev.record(EventKind::ToolRunAdded { run: run.clone() })?;
-            Ok(run)
-        })
-        .await
+    pub async fn start_tool_run(&self, start: ToolRunStart) -> Result<ToolRun, StoreError> {
+        self.write(move |ev| insert_run(ev, start)).await
     }
 
     /// Records the end of a tool call (output capped at [`MAX_TOOL_OUTPUT_BYTES`]).
@@ -737,6 +735,38 @@ fn insert_step(ev: &mut Events<'_>, owner: &StepOwner, kind: StepKind) -> Result
     Ok(step)
 }
 
+fn insert_run(ev: &mut Events<'_>, start: ToolRunStart) -> Result<ToolRun, StoreError> {
+    let run = ToolRun {
+        id: new_id(),
+        task_id: start.task,
+        agent_id: Some(start.agent),
+        call_id: start.call_id,
+        tool: start.tool,
+        args: start.args,
+        output: String::new(),
+        status: ToolRunStatus::Running,
+        started_at: now_ms(),
+        finished_at: None,
+    };
+    ev.tx
+        .prepare_cached(
+            "INSERT INTO tool_runs (id, task_id, agent_id, call_id, command, args, output, status,
+                                    risk_level, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 'running', 'unassessed', ?7)",
+        )?
+        .execute(params![
+            run.id,
+            run.task_id.as_ref().map(|t| t.as_str()),
+            run.agent_id.as_ref().map(|a| a.as_str()),
+            run.call_id,
+            run.tool,
+            serde_json::to_string(&run.args).map_err(StoreError::corrupt)?,
+            run.started_at
+        ])?;
+    ev.record(EventKind::ToolRunAdded { run: run.clone() })?;
+    Ok(run)
+}
+
 fn finish_run(
     ev: &mut Events<'_>,
     id: &str,
@@ -774,13 +804,8 @@ fn add_usage(
                 usage.cost_usd
             ],
         )?;
-        let t = load_task(ev.tx, id)?;
-        ev.record(EventKind::TaskUpdated {
-            task: t,
-            from: None,
-            reason: None,
-        })?;
     }
+    // One event: clients add `usage` to the task's totals themselves.
     ev.record(EventKind::UsageRecorded {
         agent_id: agent,
         task_id: task,

@@ -148,7 +148,8 @@ pub(crate) struct Inner {
 
 /// Collects the events of one transaction; they get their sequence numbers on insert.
 pub(crate) struct Events<'a> {
-    pub(crate) tx: &'a Transaction<'a>,
+    /// The connection, inside the transaction [`UserStore::write`] began.
+    pub(crate) tx: &'a Connection,
     out: Vec<Event>,
 }
 
@@ -250,16 +251,29 @@ impl UserStore {
         F: FnOnce(&mut Events<'_>) -> Result<R, StoreError> + Send + 'static,
     {
         self.call(move |conn, inner| {
-            let tx = conn.transaction()?;
-            let (result, events) = {
+            // BEGIN and COMMIT from the statement cache: `Connection::transaction` compiles
+            // both on every call.
+            conn.prepare_cached("BEGIN")?.execute([])?;
+            let run = |conn: &Connection| {
                 let mut ev = Events {
-                    tx: &tx,
+                    tx: conn,
                     out: Vec::new(),
                 };
                 let r = f(&mut ev)?;
-                (r, ev.out)
+                conn.prepare_cached("COMMIT")?.execute([])?;
+                Ok::<_, StoreError>((r, ev.out))
             };
-            tx.commit()?;
+            let (result, events) = match run(conn) {
+                Ok(done) => done,
+                Err(e) => {
+                    if !conn.is_autocommit() {
+                        let _ = conn
+                            .prepare_cached("ROLLBACK")
+                            .and_then(|mut s| s.execute([]));
+                    }
+                    return Err(e);
+                }
+            };
             let touches_sessions = events.iter().any(|e| {
                 matches!(
                     e.kind,
@@ -854,6 +868,25 @@ fn open_session(conn: &Connection, id: &SessionId) -> Result<Session, StoreError
         )));
     }
     Ok(s)
+}
+
+/// Posts a system broadcast to `session` inside a larger change (an assignment, a
+/// completion), so both commit together. An archived or missing session gets none.
+pub(crate) fn broadcast_in(
+    ev: &mut Events<'_>,
+    session: &SessionId,
+    text: String,
+) -> Result<(), StoreError> {
+    match load_session(ev.tx, session) {
+        Ok(s) if !s.archived => {
+            insert_message(ev, &s.id, Author::System, text, None)?;
+            touch_session(ev.tx, &s.id)?;
+            // The cached session list is dropped by `write` (a `message_added` event).
+            Ok(())
+        }
+        Ok(_) | Err(StoreError::NotFound { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 fn touch_session(conn: &Connection, id: &SessionId) -> Result<(), StoreError> {

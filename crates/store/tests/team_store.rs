@@ -2,7 +2,9 @@ use arranger_domain::{
     Agent, AgentId, AgentModel, AgentRole, AssistStatus, EventKind, Needs, StepKind, TaskStatus,
     ToolCall, ToolRunStatus, Usage,
 };
-use arranger_store::{AgentPatch, LocalBus, NewTask, StepOwner, StoreError, UserStore};
+use arranger_store::{
+    AgentPatch, LocalBus, NewTask, StepOwner, StoreError, ToolRunStart, UserStore,
+};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -94,7 +96,7 @@ async fn assignment_completion_and_reassignment_keep_the_record() {
         .unwrap();
     assert_eq!(t.needs.scene.as_deref(), Some("coding"));
     let t = s
-        .assign_task(t.id.clone(), AgentId::new("a"), vec![])
+        .assign_task(t.id.clone(), AgentId::new("a"), vec![], None)
         .await
         .unwrap();
     assert_eq!(
@@ -102,7 +104,7 @@ async fn assignment_completion_and_reassignment_keep_the_record() {
         (TaskStatus::Active, 1, Some(AgentId::new("a")))
     );
     assert!(
-        s.assign_task(t.id.clone(), AgentId::new("b"), vec![])
+        s.assign_task(t.id.clone(), AgentId::new("b"), vec![], None)
             .await
             .is_err(),
         "an Active task is not reassigned"
@@ -117,7 +119,7 @@ async fn assignment_completion_and_reassignment_keep_the_record() {
         [AgentId::new("a")]
     );
     let t = s
-        .assign_task(t.id.clone(), AgentId::new("b"), vec![])
+        .assign_task(t.id.clone(), AgentId::new("b"), vec![], None)
         .await
         .unwrap();
     assert_eq!(t.attempts, 2);
@@ -150,7 +152,7 @@ async fn assignment_completion_and_reassignment_keep_the_record() {
         11
     );
     let done = s
-        .complete_task(t.id.clone(), "added validation and a test".into())
+        .complete_task(t.id.clone(), "added validation and a test".into(), None)
         .await
         .unwrap();
     assert_eq!(done.status, TaskStatus::Done);
@@ -206,13 +208,13 @@ async fn steps_tool_runs_and_assists_are_recorded_with_events() {
     .await
     .unwrap();
     let run = s
-        .start_tool_run(
-            Some(t.id.clone()),
-            agent.clone(),
-            "c1".into(),
-            "write_file".into(),
-            json!({"path": "a"}),
-        )
+        .start_tool_run(ToolRunStart {
+            task: Some(t.id.clone()),
+            agent: agent.clone(),
+            call_id: "c1".into(),
+            tool: "write_file".into(),
+            args: json!({"path": "a"}),
+        })
         .await
         .unwrap();
     assert_eq!(run.status, ToolRunStatus::Running);
@@ -265,13 +267,13 @@ async fn steps_tool_runs_and_assists_are_recorded_with_events() {
     );
 
     // A run left running by a crash becomes Interrupted.
-    s.start_tool_run(
-        Some(t.id.clone()),
-        agent.clone(),
-        "c2".into(),
-        "run_command".into(),
-        json!({"command": "make"}),
-    )
+    s.start_tool_run(ToolRunStart {
+        task: Some(t.id.clone()),
+        agent: agent.clone(),
+        call_id: "c2".into(),
+        tool: "run_command".into(),
+        args: json!({"command": "make"}),
+    })
     .await
     .unwrap();
     let cut = s.interrupt_running_tool_runs().await.unwrap();
@@ -416,4 +418,86 @@ async fn model_configuration_keeps_keys_encrypted_and_write_only() {
         )
         .await;
     assert!(matches!(r, Err(StoreError::Invalid(_))));
+}
+
+#[tokio::test]
+async fn a_turn_its_usage_and_its_first_call_commit_together_and_broadcasts_ride_along() {
+    let (_t, s) = store();
+    s.ensure_team(vec![agent("coder", AgentRole::Worker)])
+        .await
+        .unwrap();
+    let t = s.create_task(NewTask::new("validate input")).await.unwrap();
+    let mut rx = s.subscribe();
+    let coder = AgentId::new("coder");
+    let t = s
+        .assign_task(
+            t.id.clone(),
+            coder.clone(),
+            vec![],
+            Some("Assigned **validate input** to CODER".into()),
+        )
+        .await
+        .unwrap();
+    let (messages, _) = s.history(None, None, 10).await.unwrap();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.text == "Assigned **validate input** to CODER"),
+        "the broadcast is on the Blackboard: {messages:?}"
+    );
+    let owner = StepOwner::task(t.id.clone(), coder.clone());
+    let call = ToolCall {
+        id: "c1".into(),
+        name: "read_file".into(),
+        arguments: json!({"path": "a.rs"}),
+    };
+    let usage = Usage {
+        input_tokens: 7,
+        output_tokens: 3,
+        cost_usd: 0.01,
+    };
+    let (step, run) = s
+        .record_turn(
+            owner.clone(),
+            StepKind::Assistant {
+                text: String::new(),
+                reasoning: None,
+                tool_calls: vec![call],
+            },
+            usage,
+            Some(ToolRunStart {
+                task: Some(t.id.clone()),
+                agent: coder.clone(),
+                call_id: "c1".into(),
+                tool: "read_file".into(),
+                args: json!({"path": "a.rs"}),
+            }),
+        )
+        .await
+        .unwrap();
+    let run = run.expect("the first call started with the turn");
+    assert_eq!((step.index, run.status), (0, ToolRunStatus::Running));
+    let (t, _) = s.get_task(t.id.clone()).await.unwrap();
+    assert_eq!(t.usage, usage);
+    // Everything the assignment and the turn recorded, in commit order.
+    let mut kinds = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        kinds.push(e.kind.name());
+    }
+    let turn: Vec<_> = kinds.iter().rev().take(3).rev().copied().collect();
+    assert_eq!(turn, ["usage_recorded", "step_added", "tool_run_added"]);
+    assert!(kinds.contains(&"message_added"), "{kinds:?}");
+    let done = s
+        .finish_tool_run(
+            run.id,
+            ToolRunStatus::Cancelled,
+            "not run: the task was cancelled".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.status, ToolRunStatus::Cancelled);
+    assert_eq!(
+        s.tool_runs(t.id.clone()).await.unwrap()[0].status,
+        ToolRunStatus::Cancelled
+    );
 }

@@ -11,7 +11,7 @@ use arranger_llm::{
     CallTags, CancellationToken, ChatRequest, LlmCall, LlmError, Message, StreamEvent,
     ToolCallRequest, ToolDefinition,
 };
-use arranger_store::{StepOwner, StoreError};
+use arranger_store::{StepOwner, StoreError, ToolRunStart};
 use futures_util::StreamExt;
 use std::sync::Arc;
 
@@ -338,21 +338,13 @@ impl Team {
         };
         metrics::counter!("arranger_task_attempts_total", "outcome" => label).increment(1);
         let end = match outcome {
-            Outcome::Completed(report) => match self
-                .store
-                .complete_task(task.id.clone(), report.clone())
-                .await
-            {
-                Ok(_) => {
-                    self.broadcast(
-                        &task.session_id,
-                        format!("Done: **{}** ({})\n\n{report}", task.title, agent.name),
-                    )
-                    .await;
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            },
+            Outcome::Completed(report) => {
+                let announce = format!("Done: **{}** ({})\n\n{report}", task.title, agent.name);
+                self.store
+                    .complete_task(task.id.clone(), report, Some(announce))
+                    .await
+                    .map(|_| ())
+            }
             Outcome::Failed(reason) => {
                 let give_up = task.attempts >= self.services.config.max_attempts;
                 match self
@@ -464,11 +456,24 @@ impl Team {
                 reasoning: completion.reasoning.clone(),
                 tool_calls: calls.clone(),
             };
-            steps.push(
-                self.store
-                    .record_turn(spec.owner.clone(), turn, usage)
-                    .await?,
-            );
+            // The turn, its usage and the start of its first call commit together.
+            let first_call = calls
+                .iter()
+                .zip(&completion.tool_calls)
+                .next()
+                .filter(|(_, raw)| raw.arguments.is_ok())
+                .map(|(call, _)| ToolRunStart {
+                    task: spec.task.clone(),
+                    agent: agent.id.clone(),
+                    call_id: call.id.clone(),
+                    tool: call.name.clone(),
+                    args: call.arguments.clone(),
+                });
+            let (step, mut first_run) = self
+                .store
+                .record_turn(spec.owner.clone(), turn, usage, first_call)
+                .await?;
+            steps.push(step);
             if calls.is_empty() && spec.chat {
                 return Ok(Outcome::Completed(completion.text));
             }
@@ -488,6 +493,15 @@ impl Team {
             silent_turns = 0;
             for (call, raw) in calls.iter().zip(&completion.tool_calls) {
                 if cancel.is_cancelled() {
+                    if let Some(run) = first_run.take() {
+                        self.store
+                            .finish_tool_run(
+                                run.id,
+                                ToolRunStatus::Cancelled,
+                                "not run: the task was cancelled".into(),
+                            )
+                            .await?;
+                    }
                     return Ok(Outcome::Cancelled);
                 }
                 if let Err(bad) = &raw.arguments {
@@ -500,16 +514,20 @@ impl Team {
                     steps.push(self.store.append_step(spec.owner.clone(), result).await?);
                     continue;
                 }
-                let run = self
-                    .store
-                    .start_tool_run(
-                        spec.task.clone(),
-                        agent.id.clone(),
-                        call.id.clone(),
-                        call.name.clone(),
-                        call.arguments.clone(),
-                    )
-                    .await?;
+                let run = match first_run.take() {
+                    Some(run) => run,
+                    None => {
+                        self.store
+                            .start_tool_run(ToolRunStart {
+                                task: spec.task.clone(),
+                                agent: agent.id.clone(),
+                                call_id: call.id.clone(),
+                                tool: call.name.clone(),
+                                args: call.arguments.clone(),
+                            })
+                            .await?
+                    }
+                };
                 let allowed = spec.tools.iter().any(|t| t.name == call.name);
                 let (output, is_error, control) = if !allowed {
                     let names: Vec<&str> = spec.tools.iter().map(|t| t.name).collect();

@@ -391,10 +391,6 @@ impl Team {
                 .await?;
             return Ok(());
         }
-        let task = self
-            .store
-            .assign_task(task.id.clone(), agent.id.clone(), scores.clone())
-            .await?;
         let why = scores
             .iter()
             .find(|s| s.agent == agent.id)
@@ -405,11 +401,11 @@ impl Team {
                 )
             })
             .unwrap_or_default();
-        self.broadcast(
-            &task.session_id,
-            format!("Assigned **{}** to {}{why}", task.title, agent.name),
-        )
-        .await;
+        let announce = format!("Assigned **{}** to {}{why}", task.title, agent.name);
+        let task = self
+            .store
+            .assign_task(task.id.clone(), agent.id.clone(), scores, Some(announce))
+            .await?;
         let cancel = self.shutdown.child_token();
         if let Ok(mut running) = self.running.lock() {
             running.insert(task.id.clone(), (cancel.clone(), agent.id.clone()));
