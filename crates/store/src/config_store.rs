@@ -103,7 +103,17 @@ fn save(ev: &mut Events<'_>, cfg: &UserConfig) -> Result<(), StoreError> {
 impl UserStore {
     /// The user's model configuration (with `has_key` for each provider).
     pub async fn get_config(&self) -> Result<UserConfig, StoreError> {
-        self.call(|conn, _| load(conn)).await
+        if let Some(cfg) = self.inner.hot.lock().ok().and_then(|h| h.config.clone()) {
+            return Ok(cfg.as_ref().clone());
+        }
+        self.call(|conn, inner| {
+            let cfg = load(conn)?;
+            if let Ok(mut h) = inner.hot.lock() {
+                h.config = Some(std::sync::Arc::new(cfg.clone()));
+            }
+            Ok(cfg)
+        })
+        .await
     }
 
     /// Changes the configuration; keys are encrypted with `secrets` before they are written.

@@ -9,6 +9,7 @@ use arranger_domain::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Which record a step belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,13 +284,22 @@ pub fn cap_output(s: &str, max: usize) -> String {
 
 impl UserStore {
     /// The team, Manager first, then by name.
+    /// Served from memory while the team is unchanged.
     pub async fn list_agents(&self) -> Result<Vec<Agent>, StoreError> {
-        self.call(|conn, _| {
+        if let Some(agents) = self.inner.hot.lock().ok().and_then(|h| h.agents.clone()) {
+            return Ok(agents.as_ref().clone());
+        }
+        self.call(|conn, inner| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {AGENT_COLUMNS} FROM agents ORDER BY role = 'worker', name"
             ))?;
             let rows = stmt.query_map([], agent_from_row)?;
-            rows.map(|r| r?).collect()
+            let agents: Vec<Agent> = rows.map(|r| r?).collect::<Result<_, _>>()?;
+            // Filled while holding the handle, so no write can slip in between.
+            if let Ok(mut h) = inner.hot.lock() {
+                h.agents = Some(Arc::new(agents.clone()));
+            }
+            Ok(agents)
         })
         .await
     }

@@ -72,7 +72,7 @@ pub struct PostOutcome {
 /// and closed again by [`UserStore::close_if_idle`].
 #[derive(Clone)]
 pub struct UserStore {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 /// The process's open SQLite handles, oldest first. Each holds three file descriptors
@@ -121,8 +121,8 @@ fn admit(me: &Arc<Inner>) {
             Ok(mut guard) => {
                 guard.take();
                 other.open.store(false, Ordering::Relaxed);
-                if let Ok(mut cached) = other.sessions.lock() {
-                    *cached = None;
+                if let Ok(mut hot) = other.hot.lock() {
+                    *hot = Hot::default();
                 }
                 list.remove(i);
             }
@@ -140,10 +140,39 @@ pub(crate) struct Inner {
     last_seq: AtomicU64,
     /// Whether the SQLite handle is open (mirrors `conn`, readable without its lock).
     open: std::sync::atomic::AtomicBool,
-    /// Hot data: every session, as last read; `None` until read or after a change to
-    /// sessions, messages or tasks (which move a session's `updated_at`).
-    sessions: Mutex<Option<Arc<Vec<Session>>>>,
+    /// Hot data read on every request or task step, kept while the handle is open.
+    pub(crate) hot: Mutex<Hot>,
     bus: Arc<dyn EventBus>,
+}
+
+/// Data read on nearly every request or task step, served from memory while the user's
+/// handle is open. Each part is `None` until read and is dropped by any commit whose
+/// events change it (and when the handle closes).
+#[derive(Default)]
+pub(crate) struct Hot {
+    /// Every session; changes with sessions, messages and tasks (which move a session's
+    /// `updated_at`).
+    pub(crate) sessions: Option<Arc<Vec<Session>>>,
+    /// The team.
+    pub(crate) agents: Option<Arc<Vec<arranger_domain::Agent>>>,
+    /// The model configuration.
+    pub(crate) config: Option<Arc<arranger_domain::UserConfig>>,
+}
+
+impl Hot {
+    fn forget_changed(&mut self, events: &[Event]) {
+        for e in events {
+            match e.kind {
+                EventKind::SessionCreated { .. }
+                | EventKind::SessionUpdated { .. }
+                | EventKind::MessageAdded { .. }
+                | EventKind::TaskCreated { .. } => self.sessions = None,
+                EventKind::AgentUpdated { .. } => self.agents = None,
+                EventKind::ConfigUpdated { .. } => self.config = None,
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Collects the events of one transaction; they get their sequence numbers on insert.
@@ -175,7 +204,7 @@ impl UserStore {
                 conn: Mutex::new(None),
                 last_used: AtomicI64::new(now_ms()),
                 last_seq: AtomicU64::new(0),
-                sessions: Mutex::new(None),
+                hot: Mutex::new(Hot::default()),
                 open: std::sync::atomic::AtomicBool::new(false),
                 bus,
             }),
@@ -206,8 +235,8 @@ impl UserStore {
         }
         match self.inner.conn.try_lock() {
             Ok(mut guard) => {
-                if let Ok(mut cached) = self.inner.sessions.lock() {
-                    *cached = None;
+                if let Ok(mut hot) = self.inner.hot.lock() {
+                    *hot = Hot::default();
                 }
                 self.inner.open.store(false, Ordering::Relaxed);
                 guard.take().is_some()
@@ -274,17 +303,8 @@ impl UserStore {
                     return Err(e);
                 }
             };
-            let touches_sessions = events.iter().any(|e| {
-                matches!(
-                    e.kind,
-                    EventKind::SessionCreated { .. }
-                        | EventKind::SessionUpdated { .. }
-                        | EventKind::MessageAdded { .. }
-                        | EventKind::TaskCreated { .. }
-                )
-            });
-            if touches_sessions && let Ok(mut cached) = inner.sessions.lock() {
-                *cached = None;
+            if let Ok(mut hot) = inner.hot.lock() {
+                hot.forget_changed(&events);
             }
             for e in events {
                 inner.last_seq.fetch_max(e.seq, Ordering::Relaxed);
@@ -363,7 +383,7 @@ impl UserStore {
     /// Lists sessions, most recently updated first. Served from memory while no session,
     /// message or task changed since the last read.
     pub async fn list_sessions(&self, include_archived: bool) -> Result<Vec<Session>, StoreError> {
-        let cached = self.inner.sessions.lock().ok().and_then(|c| c.clone());
+        let cached = self.inner.hot.lock().ok().and_then(|h| h.sessions.clone());
         let all = match cached {
             Some(all) => all,
             None => {
@@ -375,8 +395,8 @@ impl UserStore {
                     let rows = stmt.query_map([], session_from_row)?;
                     let all = Arc::new(rows.collect::<Result<Vec<_>, _>>()?);
                     // Filled while holding the handle, so no write can slip in between.
-                    if let Ok(mut c) = inner.sessions.lock() {
-                        *c = Some(all.clone());
+                    if let Ok(mut h) = inner.hot.lock() {
+                        h.sessions = Some(all.clone());
                     }
                     Ok(all)
                 })

@@ -50,8 +50,14 @@ async fn the_default_team_is_created_once_and_editable() {
         capabilities: Some(vec!["tests".into()]),
         ..AgentPatch::default()
     };
+    assert_eq!(s.list_agents().await.unwrap()[1].capabilities, ["rust"]);
     let a = s.update_agent(AgentId::new("coder"), patch).await.unwrap();
     assert_eq!(a.capabilities, ["tests"]);
+    assert_eq!(
+        s.list_agents().await.unwrap()[1].capabilities,
+        ["tests"],
+        "the team served from memory follows a change"
+    );
     let dup = AgentPatch {
         name: Some("MGR".into()),
         ..AgentPatch::default()

@@ -277,7 +277,7 @@ impl Team {
             chat: true,
         };
         match self
-            .run_agent(&agent, None, spec, &self.shutdown.child_token())
+            .run_agent(&agent, None, spec, None, &self.shutdown.child_token())
             .await?
         {
             Outcome::Completed(answer) => Ok(answer),
@@ -299,21 +299,21 @@ impl Team {
     ) {
         let owner = StepOwner::task(task.id.clone(), agent.id.clone());
         let result = async {
-            let steps = self.store.steps(owner.clone()).await?;
+            let mut steps = self.store.steps(owner.clone()).await?;
             if steps.is_empty() {
                 let text = if task.description.trim().is_empty() {
                     task.title.clone()
                 } else {
                     format!("{}\n\n{}", task.title, task.description)
                 };
-                self.store.append_step(owner.clone(), StepKind::Instruction { text }).await?;
+                steps.push(self.store.append_step(owner.clone(), StepKind::Instruction { text }).await?);
             } else if task.attempts > 1 {
                 let note = format!(
                     "{} takes over this task (attempt {}). The record above shows what was done so far; \
                      do not repeat work that succeeded.",
                     agent.name, task.attempts
                 );
-                self.store.append_step(owner.clone(), StepKind::Note { text: note }).await?;
+                steps.push(self.store.append_step(owner.clone(), StepKind::Note { text: note }).await?);
             }
             let spec = RunSpec {
                 owner,
@@ -323,7 +323,7 @@ impl Team {
                 may_assist: true,
                 chat: false,
             };
-            self.run_agent(&agent, Some(&task), spec, &cancel).await
+            self.run_agent(&agent, Some(&task), spec, Some(steps), &cancel).await
         }
         .await;
         let outcome = match result {
@@ -394,12 +394,14 @@ impl Team {
     }
 
     /// The loop: ask the model, run its tool calls, record everything, until it completes,
-    /// fails, runs out of turns or is cancelled.
+    /// fails, runs out of turns or is cancelled. `record` is the owner's step record when
+    /// the caller has just read it.
     pub(crate) async fn run_agent(
         self: &Arc<Self>,
         agent: &Agent,
         task: Option<&Task>,
         spec: RunSpec,
+        record: Option<Vec<Step>>,
         cancel: &CancellationToken,
     ) -> Result<Outcome, StoreError> {
         let Some((provider, model)) = self.model_for(agent).await else {
@@ -409,7 +411,10 @@ impl Team {
         let mut silent_turns = 0;
         // The record, read once and extended as this loop writes it; re-read only when
         // someone else added to it (the Manager's suggestions).
-        let mut steps = self.store.steps(spec.owner.clone()).await?;
+        let mut steps = match record {
+            Some(steps) => steps,
+            None => self.store.steps(spec.owner.clone()).await?,
+        };
         for _turn in 0..spec.max_turns {
             if cancel.is_cancelled() {
                 return Ok(Outcome::Cancelled);
@@ -721,7 +726,7 @@ impl Team {
             chat: false,
         };
         let helper_for_run: AgentId = helper.id.clone();
-        let outcome = Box::pin(self.run_agent(&helper, Some(task), spec, cancel)).await?;
+        let outcome = Box::pin(self.run_agent(&helper, Some(task), spec, None, cancel)).await?;
         let (answer, ok, status) = match outcome {
             Outcome::Completed(summary) => (
                 format!("{} answers:\n{summary}", helper.name),
