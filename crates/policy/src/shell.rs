@@ -192,7 +192,10 @@ impl Walker {
         for arg in node.children_by_field_name("argument", &mut cursor) {
             argv.push(word_of(arg, sc.src));
         }
-        self.judge(&argv, input, &sc.enclosing, sc.depth, 0);
+        let mut c = node.walk();
+        let redirects: Vec<Node> = node.children_by_field_name("redirect", &mut c).collect();
+        let input = input_from(sc, &redirects, input);
+        self.judge(&argv, &input, &sc.enclosing, sc.depth, 0);
         // Substitutions inside the words run too.
         self.children(sc, node, &Input::Tty, nest);
     }
@@ -245,46 +248,18 @@ impl Walker {
     }
 
     fn redirected(&mut self, sc: &Script, node: Node, input: &Input, nest: usize) {
-        let mut body_input = input.clone();
         let mut cursor = node.walk();
-        let redirects: Vec<Node> = node
+        let mut redirects: Vec<Node> = node
             .children_by_field_name("redirect", &mut cursor)
             .collect();
-        for r in &redirects {
-            match r.kind() {
-                "heredoc_redirect" => {
-                    let mut c = r.walk();
-                    let body: String = r
-                        .named_children(&mut c)
-                        .filter(|n| n.kind() == "heredoc_body")
-                        .map(|n| sc.src.get(n.byte_range()).unwrap_or("").to_string())
-                        .collect();
-                    body_input = Input::Text(body);
-                }
-                "herestring_redirect" => {
-                    let mut c = r.walk();
-                    let w = r.named_children(&mut c).last().map(|n| word_of(n, sc.src));
-                    body_input = match w.and_then(|w| w.lit) {
-                        Some(t) => Input::Text(format!("{t}\n")),
-                        None => Input::Unknown("a here-string computed at run time".into()),
-                    };
-                }
-                "file_redirect" => {
-                    let op = redirect_op(*r);
-                    if op == "<" || op == "<>" {
-                        let dest = r
-                            .child_by_field_name("destination")
-                            .map(|d| word_of(d, sc.src));
-                        body_input = match dest.as_ref().and_then(Word::as_lit) {
-                            Some("/dev/null") => Input::Text(String::new()),
-                            Some(p) => Input::Unknown(format!("the file `{p}`")),
-                            None => Input::Unknown("a file named at run time".into()),
-                        };
-                    }
-                }
-                _ => {}
-            }
-        }
+        let mut c2 = node.walk();
+        // `while …; done <<< x` has an unnamed here-string.
+        let extra: Vec<Node> = node
+            .named_children(&mut c2)
+            .filter(|k| k.kind() == "herestring_redirect" && !redirects.contains(k))
+            .collect();
+        redirects.extend(extra);
+        let body_input = input_from(sc, &redirects, input);
         let body = node.child_by_field_name("body");
         if let Some(b) = body {
             self.visit(sc, b, &body_input, nest + 1);
@@ -454,6 +429,47 @@ fn scan_self_calls(
     }
 }
 
+/// The standard input that redirections give a command.
+fn input_from(sc: &Script, redirects: &[Node], input: &Input) -> Input {
+    let mut out = input.clone();
+    for r in redirects {
+        match r.kind() {
+            "heredoc_redirect" => {
+                let mut c = r.walk();
+                let body: String = r
+                    .named_children(&mut c)
+                    .filter(|n| n.kind() == "heredoc_body")
+                    .map(|n| sc.src.get(n.byte_range()).unwrap_or("").to_string())
+                    .collect();
+                out = Input::Text(body);
+            }
+            "herestring_redirect" => {
+                let mut c = r.walk();
+                let w = r.named_children(&mut c).last().map(|n| word_of(n, sc.src));
+                out = match w.and_then(|w| w.lit) {
+                    Some(t) => Input::Text(format!("{t}\n")),
+                    None => Input::Unknown("a here-string computed at run time".into()),
+                };
+            }
+            "file_redirect" => {
+                let op = redirect_op(*r);
+                if op == "<" || op == "<>" {
+                    let dest = r
+                        .child_by_field_name("destination")
+                        .map(|d| word_of(d, sc.src));
+                    out = match dest.as_ref().and_then(Word::as_lit) {
+                        Some("/dev/null") => Input::Text(String::new()),
+                        Some(p) => Input::Unknown(format!("the file `{p}`")),
+                        None => Input::Unknown("a file named at run time".into()),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn redirect_op(node: Node) -> String {
     let mut cursor = node.walk();
     node.children(&mut cursor)
@@ -491,7 +507,10 @@ fn output_of(sc: &Script, node: Node, input: &Input) -> Input {
             for arg in node.children_by_field_name("argument", &mut cursor) {
                 argv.push(word_of(arg, sc.src));
             }
-            commands::static_output(&argv, input).map_or_else(unknown, Input::Text)
+            let mut c = node.walk();
+            let redirects: Vec<Node> = node.children_by_field_name("redirect", &mut c).collect();
+            let input = input_from(sc, &redirects, input);
+            commands::static_output(&argv, &input).map_or_else(unknown, Input::Text)
         }
         "redirected_statement" => {
             let mut body_input = input.clone();
