@@ -752,6 +752,16 @@ fn by_name(name: &str, args: &[Word], input: &Input, nested: &mut Vec<Nested>) -
             }
             Verdict::low("watch runs a command repeatedly")
         }
+        "{" | "}" | "(" | ")" | "!" | "then" | "do" | "else" | "elif" | "if" | "while"
+        | "until" | "done" | "fi" | "esac" => {
+            if args.is_empty() {
+                return Verdict::low(format!("`{name}` is shell syntax"));
+            }
+            nested.push(Nested::Argv(args.to_vec(), input.clone()));
+            Verdict::medium(format!(
+                "`{name}` is shell syntax used as a command name here; the words after it are judged as a command"
+            ))
+        }
         "xargs" => xargs(args, nested),
         "find" => find(args, nested),
         "parallel" => Verdict::medium("parallel runs commands built from its input"),
@@ -1241,12 +1251,12 @@ fn source(name: &str, args: &[Word], input: &Input) -> Verdict {
             crate::shell_snippet(s)
         ));
     }
-    if matches!(file.as_lit(), Some("/dev/stdin" | "-" | "/proc/self/fd/0")) {
-        if let Input::Unknown(what) = input {
-            return Verdict::high(format!(
-                "{name} runs shell code it reads from {what}, never shown"
-            ));
-        }
+    if matches!(file.as_lit(), Some("/dev/stdin" | "-" | "/proc/self/fd/0"))
+        && let Input::Unknown(what) = input
+    {
+        return Verdict::high(format!(
+            "{name} runs shell code it reads from {what}, never shown"
+        ));
     }
     Verdict::medium(format!(
         "{name} runs the shell file `{}` in the current shell; its contents are not shown",
@@ -1600,10 +1610,9 @@ fn dd(args: &[Word]) -> Verdict {
     for a in args {
         if let Some(l) = a.as_lit()
             && let Some(of) = l.strip_prefix("of=")
+            && let Some(wv) = write_verdict(&Word::lit(of), "dd")
         {
-            if let Some(wv) = write_verdict(&Word::lit(of), "dd") {
-                v = v.max(wv);
-            }
+            v = v.max(wv);
         }
     }
     v

@@ -48,6 +48,7 @@ pub(crate) fn judge_raw(cmd: &str) -> Vec<RawPart> {
 pub(crate) struct Walker {
     pub parts: Vec<RawPart>,
     too_deep: bool,
+    in_fallback: bool,
 }
 
 struct Script<'s> {
@@ -168,10 +169,44 @@ impl Walker {
                 self.assignment(sc, node);
                 self.children(sc, node, &Input::Tty, nest);
             }
-            "command_substitution" | "process_substitution" => {
-                self.children(sc, node, &Input::Tty, nest)
+            "command_substitution" => {
+                let text = sc.src.get(node.byte_range()).unwrap_or("");
+                match backtick_body(text) {
+                    // Inside backticks, \` \$ \\ are unescaped and the result parsed
+                    // again: `echo \`rm -rf /\`` nests a substitution.
+                    Some(body) => self.script(&body, &Input::Tty, &sc.enclosing, sc.depth + 1),
+                    None => self.children(sc, node, &Input::Tty, nest),
+                }
+            }
+            "process_substitution" => self.children(sc, node, &Input::Tty, nest),
+            "ERROR" => {
+                self.children(sc, node, input, nest);
+                self.error_fallback(sc, node);
             }
             _ => self.children(sc, node, input, nest),
+        }
+    }
+
+    /// Text the parser could not place is split at shell operators and each piece judged
+    /// on its own; only High findings are kept, so that a command hidden in broken syntax
+    /// still raises the risk.
+    fn error_fallback(&mut self, sc: &Script, node: Node) {
+        if self.in_fallback {
+            return;
+        }
+        let text = sc.src.get(node.byte_range()).unwrap_or("");
+        let mut sub = Walker {
+            in_fallback: true,
+            ..Walker::default()
+        };
+        for seg in text.split(|c: char| "(){};|&`\n".contains(c)) {
+            if !seg.trim().is_empty() {
+                sub.script(seg, &Input::Tty, &sc.enclosing, sc.depth + 1);
+            }
+        }
+        for mut p in sub.parts.into_iter().filter(|p| p.risk == Risk::High) {
+            p.reason = format!("{} (found in text that does not parse)", p.reason);
+            self.parts.push(p);
         }
     }
 
@@ -427,6 +462,29 @@ fn scan_self_calls(
             nest + 1,
         );
     }
+}
+
+/// The body of a backtick substitution that contains escapes bash removes before parsing
+/// it again; `None` for `$( )` or a body without such escapes.
+fn backtick_body(text: &str) -> Option<String> {
+    let inner = text.strip_prefix('`')?.strip_suffix('`')?;
+    if !(inner.contains("\\`") || inner.contains("\\$") || inner.contains("\\\\")) {
+        return None;
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && let Some(&n) = chars.peek()
+            && matches!(n, '`' | '$' | '\\')
+        {
+            out.push(n);
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    Some(out)
 }
 
 /// The standard input that redirections give a command.
