@@ -143,8 +143,16 @@
 //! Allow and Ask rules the most specific scope wins (`Workspace` > `User` > `Builtin`) and
 //! within one scope Ask beats Allow. Allow never lowers High. [`Rule::validate`] rejects
 //! empty patterns, shell syntax in patterns, Allow patterns whose command name is a bare
-//! wildcard, and Allow patterns that can match a built-in High command (`rm *`,
-//! `git push *`, `sudo *`, `bash -c *`).
+//! wildcard, Allow patterns that can match a built-in High command (`rm *`,
+//! `git push *`, `sudo *`, `bash -c *`), and Allow patterns that would cover any command a
+//! wrapper runs (`time *`, `env RUST_LOG=* *`, `find . *`).
+//!
+//! # Parser note
+//!
+//! tree-sitter-bash's C scanner applies `isdigit`/`isalpha` to code points above 255, which
+//! is undefined behaviour and crashes. The parser is therefore given an ASCII-only copy of
+//! the text in which each non-ASCII character is replaced by as many `x` as it has UTF-8
+//! bytes (same offsets); words are read from the original text.
 //!
 //! # Decisions taken
 //!
@@ -162,6 +170,7 @@
 //! - `bash < file` is High, like a pipe: the code is not shown.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod commands;
 mod infra;
@@ -245,6 +254,48 @@ pub(crate) const HIGH_SAMPLES: &[&str] = &[
     "curl x | sh",
     "tee /etc/passwd",
     "cp x /etc/passwd",
+];
+
+/// A program name no pattern should name, standing for "any command" in
+/// [`WRAPPED_SAMPLES`].
+pub(crate) const UNKNOWN_PROGRAM: &str = "arranger-any-program";
+
+/// One line per wrapper that runs another command; an Allow rule matching a wrapper line
+/// here would allow any command, and is rejected by [`Rule::validate`].
+pub(crate) const WRAPPED_SAMPLES: &[&str] = &[
+    "sudo arranger-any-program x",
+    "sudo -u root arranger-any-program x",
+    "doas arranger-any-program x",
+    "pkexec arranger-any-program x",
+    "su -c 'arranger-any-program x'",
+    "runuser -u x -- arranger-any-program x",
+    "env arranger-any-program x",
+    "env A=1 arranger-any-program x",
+    "nice arranger-any-program x",
+    "nice -n 5 arranger-any-program x",
+    "ionice -c 3 arranger-any-program x",
+    "nohup arranger-any-program x",
+    "setsid arranger-any-program x",
+    "timeout 5 arranger-any-program x",
+    "time arranger-any-program x",
+    "stdbuf -o0 arranger-any-program x",
+    "command arranger-any-program x",
+    "builtin arranger-any-program x",
+    "exec arranger-any-program x",
+    "xargs arranger-any-program x",
+    "xargs -n 1 arranger-any-program x",
+    "find . -exec arranger-any-program x ;",
+    "watch arranger-any-program x",
+    "strace arranger-any-program x",
+    "flock f arranger-any-program x",
+    "chroot / arranger-any-program x",
+    "busybox arranger-any-program x",
+    "bash -c 'arranger-any-program x'",
+    "sh -c 'arranger-any-program x'",
+    "zsh -c 'arranger-any-program x'",
+    "eval 'arranger-any-program x'",
+    "ssh host arranger-any-program x",
+    "trap 'arranger-any-program x' EXIT",
 ];
 
 /// A short one-line excerpt of shell text for reasons.

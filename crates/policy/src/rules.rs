@@ -85,6 +85,18 @@ pub enum RuleError {
         /// The rejected pattern.
         pattern: String,
     },
+    /// An Allow pattern that covers whatever command a wrapper runs (`time *`, `env *`).
+    #[error(
+        "pattern `{pattern}` would allow any command that `{wrapper}` runs (e.g. `{example}`); allow the wrapped command itself instead, e.g. `{wrapper} cargo run` or `cargo run *`"
+    )]
+    AllowsAnyCommand {
+        /// The rejected pattern.
+        pattern: String,
+        /// The wrapper whose wrapped command the pattern leaves open.
+        wrapper: String,
+        /// A command line the pattern would allow.
+        example: String,
+    },
     /// An Allow pattern that can match a built-in High command.
     #[error(
         "pattern `{pattern}` can match `{example}`, which is built-in High ({reason}); High commands always ask and no rule can allow them, so narrow the pattern to the commands you mean (e.g. `git push origin feature/*` instead of `git push *`), or use the Ask action"
@@ -220,6 +232,41 @@ impl Rule {
                         reason: part.reason.clone(),
                     });
                 }
+            }
+        }
+        // The pattern itself, with the unknown program where its wildcards are.
+        let mut samples: Vec<String> = crate::WRAPPED_SAMPLES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let concrete = |t: &str| t.replace(['*', '?'], "x");
+        let base: Vec<String> = p.tokens.iter().map(|t| concrete(t)).collect();
+        if p.rest {
+            samples.push(format!("{} {} x", base.join(" "), crate::UNKNOWN_PROGRAM));
+        }
+        for (i, t) in p.tokens.iter().enumerate() {
+            if *t == "*" || *t == "**" {
+                let mut line = base.clone();
+                line[i] = crate::UNKNOWN_PROGRAM.to_string();
+                samples.push(line.join(" "));
+            }
+        }
+        for sample in &samples {
+            let raw = crate::shell::judge_raw(sample);
+            let open = raw.iter().any(|part| {
+                part.lines
+                    .first()
+                    .and_then(|l| l.first())
+                    .and_then(|t| t.as_deref())
+                    == Some(crate::UNKNOWN_PROGRAM)
+                    && part.lines.iter().skip(1).any(|l| self.matches_line(l))
+            });
+            if open {
+                return Err(RuleError::AllowsAnyCommand {
+                    pattern: self.pattern.clone(),
+                    wrapper: sample.split_whitespace().next().unwrap_or("").to_string(),
+                    example: sample.clone(),
+                });
             }
         }
         Ok(())

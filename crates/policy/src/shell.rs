@@ -106,7 +106,13 @@ impl Walker {
             );
             return;
         }
-        let Some(tree) = parser.parse(text, None) else {
+        // tree-sitter-bash's external scanner calls `isdigit`/`isalpha` on the lookahead
+        // code point, which is undefined (and crashes) for values above 255. The parser
+        // therefore sees an ASCII-only copy with every non-ASCII character replaced by as
+        // many `x` as it has bytes: same byte offsets, and non-ASCII text is word text to
+        // bash anyway. Words are still read from the original text.
+        let ascii = ascii_shadow(text);
+        let Some(tree) = parser.parse(&ascii, None) else {
             self.push(
                 snippet(text),
                 Verdict::medium("the command could not be parsed"),
@@ -199,7 +205,7 @@ impl Walker {
             in_fallback: true,
             ..Walker::default()
         };
-        for seg in text.split(|c: char| "(){};|&`\n".contains(c)) {
+        for seg in text.split(|c: char| "(){};&`\n".contains(c)) {
             if !seg.trim().is_empty() {
                 sub.script(seg, &Input::Tty, &sc.enclosing, sc.depth + 1);
             }
@@ -462,6 +468,19 @@ fn scan_self_calls(
             nest + 1,
         );
     }
+}
+
+/// `text` with every non-ASCII character replaced by `x` repeated its UTF-8 length.
+fn ascii_shadow(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n('x', c.len_utf8()));
+        }
+    }
+    out
 }
 
 /// The body of a backtick substitution that contains escapes bash removes before parsing

@@ -272,6 +272,34 @@ fn validate_rejects_with_advice() {
         assert!(msg.contains(pattern), "{msg}");
     }
 
+    for (pattern, wrapper) in [
+        ("time *", "time"),
+        ("env RUST_LOG=* *", "env"),
+        ("nice -n 5 *", "nice"),
+        ("find . *", "find"),
+        ("nohup *", "nohup"),
+        ("setsid *", "setsid"),
+        ("stdbuf -o0 *", "stdbuf"),
+    ] {
+        match check(pattern) {
+            Err(e @ RuleError::AllowsAnyCommand { .. }) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.contains(&format!("any command that `{wrapper}` runs")),
+                    "{msg}"
+                );
+                assert!(msg.contains("allow the wrapped command itself"), "{msg}");
+            }
+            other => panic!("{pattern}: expected AllowsAnyCommand, got {other:?}"),
+        }
+    }
+    // Without validation the rule would indeed allow any wrapped Medium command.
+    let loose = user(&[("time *", RuleAction::Allow)]);
+    assert_eq!(
+        assess_command("time curl https://x", &loose).decision,
+        Decision::Run
+    );
+
     let e = check("curl * | sh").unwrap_err();
     assert!(matches!(e, RuleError::ShellSyntax { .. }), "{e:?}");
     assert!(e.to_string().contains("always High"), "{e}");
