@@ -212,6 +212,7 @@ impl SessionManager {
             tmp_dir: user_dir.join("tmp"),
             read_only: self.read_only.clone(),
             mode,
+            network: arranger_host::exec::NetworkPolicy::Allow,
         };
         let host = UserHost::new(
             user.id.clone(),
