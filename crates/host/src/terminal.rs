@@ -634,3 +634,48 @@ fn exit_code(status: std::io::Result<std::process::ExitStatus>) -> i32 {
         Err(_) => -1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scrollback_keeps_the_tail_and_counts_every_byte() {
+        let mut o = Output::default();
+        o.push(b"abc");
+        assert_eq!((o.start(), o.end), (0, 3));
+        o.push(&vec![b'x'; SCROLLBACK_BYTES]);
+        assert_eq!(o.end, 3 + SCROLLBACK_BYTES as u64);
+        assert_eq!(o.start(), 3);
+        assert_eq!(o.ring.len(), SCROLLBACK_BYTES);
+        o.push(b"yz");
+        assert_eq!(o.start(), 5);
+        assert_eq!(o.ring.back(), Some(&b'z'));
+    }
+
+    #[test]
+    fn output_chunks_are_cut_at_character_boundaries() {
+        let euro = "€".as_bytes(); // 3 bytes
+        let mut pending = b"ab".to_vec();
+        pending.extend_from_slice(&euro[..2]);
+        assert_eq!(take_text(&mut pending), "ab");
+        assert_eq!(pending, &euro[..2]);
+        pending.extend_from_slice(&euro[2..]);
+        assert_eq!(take_text(&mut pending), "€");
+        assert!(pending.is_empty());
+        // Invalid bytes are replaced, not kept forever.
+        let mut pending = vec![0xff, b'a'];
+        assert_eq!(take_text(&mut pending), "\u{fffd}a");
+        assert!(pending.is_empty());
+    }
+
+    #[test]
+    fn sizes_and_ids_are_checked() {
+        assert!(check_size(1, 1000).is_ok());
+        assert!(check_size(0, 10).is_err());
+        assert!(check_size(10, 1001).is_err());
+        assert_eq!(parse_id("term-3"), Some(3));
+        assert_eq!(parse_id("term-x"), None);
+        assert_eq!(parse_id("3"), None);
+    }
+}
