@@ -1,67 +1,16 @@
 //! Running a shell command for a user: in the user's workspace, with a scrubbed
-//! environment, resource limits, a timeout that kills the whole process group, and —
-//! where the kernel supports it — a Landlock sandbox that lets the command write only the
-//! workspace and a private temporary directory, read only system locations, and touch
-//! nothing else: not the data directory, not other users' files, not `/proc`.
+//! environment, a timeout that kills the whole process group, and the confinement of
+//! [`crate::sandbox`] (resource limits, no capabilities, Landlock: write only the workspace
+//! and a private temporary directory, read only system locations, touch nothing else —
+//! not the data directory, not other users' files, not `/proc`; no signals to processes
+//! outside the command's own domain).
 
 use crate::HostError;
-use landlock::{
-    ABI, Access, AccessFs, CompatLevel, Compatible, PathBeneath, PathFd, Ruleset, RulesetAttr,
-    RulesetCreated, RulesetCreatedAttr, RulesetStatus,
-};
-use std::path::{Path, PathBuf};
+pub use crate::sandbox::{NetworkPolicy, SandboxConfig, SandboxMode, landlock_available};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
-
-/// Whether commands must run sandboxed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SandboxMode {
-    /// Refuse to run a command the kernel cannot confine (multi-user mode).
-    Required,
-    /// Confine when the kernel can; otherwise run unconfined (single-user mode, or an
-    /// administrator's explicit opt-out).
-    BestEffort,
-}
-
-/// How a user's commands are confined.
-#[derive(Clone, Debug)]
-pub struct SandboxConfig {
-    /// The user's private temporary directory (read-write, `TMPDIR`).
-    pub tmp_dir: PathBuf,
-    /// Locations commands may read (system directories, toolchains).
-    pub read_only: Vec<PathBuf>,
-    /// Required or best effort.
-    pub mode: SandboxMode,
-}
-
-impl SandboxConfig {
-    /// The default read-only allow-list: system directories and, when present, the
-    /// toolchains in the server's home (`.rustup`, `.cargo/bin`, `.cargo/registry`,
-    /// `.pyenv`, `.nvm`) — never the home directory itself.
-    pub fn default_read_only() -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = [
-            "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/opt",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
-        if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
-            for sub in [
-                ".rustup",
-                ".cargo/bin",
-                ".cargo/registry",
-                ".cargo/git",
-                ".pyenv",
-                ".nvm",
-            ] {
-                v.push(home.join(sub));
-            }
-        }
-        v.retain(|p| p.exists());
-        v
-    }
-}
 
 /// What a command did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,39 +29,6 @@ pub struct CommandOutput {
 
 /// Largest part of each stream kept, in bytes.
 pub const MAX_STREAM_BYTES: usize = 64 * 1024;
-
-const ABI_WANTED: ABI = ABI::V5;
-
-/// Builds the ruleset in the parent (allocation is fine here); the child only applies it.
-fn ruleset(workspace: &Path, cfg: &SandboxConfig) -> Result<RulesetCreated, HostError> {
-    let err =
-        |e: landlock::RulesetError| HostError::Internal(format!("cannot build the sandbox: {e}"));
-    let mut rs = Ruleset::default()
-        .set_compatibility(CompatLevel::BestEffort)
-        .handle_access(AccessFs::from_all(ABI_WANTED))
-        .map_err(err)?
-        .create()
-        .map_err(err)?;
-    let read = AccessFs::from_read(ABI_WANTED);
-    for p in &cfg.read_only {
-        if let Ok(fd) = PathFd::new(p) {
-            rs = rs.add_rule(PathBeneath::new(fd, read)).map_err(err)?;
-        }
-    }
-    // /dev/null, /dev/zero, /dev/urandom, /dev/tty: read and write files, nothing else.
-    if let Ok(fd) = PathFd::new("/dev") {
-        let dev = AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::ReadDir;
-        rs = rs.add_rule(PathBeneath::new(fd, dev)).map_err(err)?;
-    }
-    for p in [workspace, cfg.tmp_dir.as_path()] {
-        let fd = PathFd::new(p)
-            .map_err(|e| HostError::Internal(format!("cannot open a sandbox root: {e}")))?;
-        rs = rs
-            .add_rule(PathBeneath::new(fd, AccessFs::from_all(ABI_WANTED)))
-            .map_err(err)?;
-    }
-    Ok(rs)
-}
 
 async fn read_capped<R: AsyncRead + Unpin>(mut r: R) -> (Vec<u8>, bool) {
     let mut kept = Vec::new();
@@ -146,8 +62,7 @@ pub async fn run(
             "the command must be at most 64 KiB of text without NUL".into(),
         ));
     }
-    std::fs::create_dir_all(&cfg.tmp_dir)
-        .map_err(|e| HostError::Internal(format!("cannot create the temporary directory: {e}")))?;
+    let mut prepared = cfg.prepare(workspace)?;
     let shell = if Path::new("/bin/bash").exists() {
         "/bin/bash"
     } else {
@@ -158,78 +73,21 @@ pub async fn run(
         .arg(command)
         .current_dir(workspace)
         .env_clear()
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("HOME", workspace)
-        .env("TMPDIR", &cfg.tmp_dir)
-        .env("LANG", "C.UTF-8")
-        .env("TERM", "dumb")
+        .envs(cfg.environment(workspace))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    if let Some(home) = std::env::var_os("HOME") {
-        let home = PathBuf::from(home);
-        let extra: Vec<String> = [".cargo/bin", ".pyenv/shims"]
-            .iter()
-            .map(|s| home.join(s))
-            .filter(|p| p.exists())
-            .map(|p| p.display().to_string())
-            .collect();
-        if !extra.is_empty() {
-            cmd.env(
-                "PATH",
-                format!("{}:/usr/local/bin:/usr/bin:/bin", extra.join(":")),
-            );
-        }
-        if home.join(".rustup").exists() {
-            cmd.env("RUSTUP_HOME", home.join(".rustup"));
-        }
-    }
-    let mut rules = Some(ruleset(workspace, cfg)?);
-    let required = cfg.mode == SandboxMode::Required;
-    // SAFETY: the closure runs in the child between fork and exec; it only makes system
-    // calls (setrlimit, prctl, landlock) on data prepared in the parent.
+    // SAFETY: the closure runs in the child between fork and exec; `apply` only makes
+    // system calls on data prepared in the parent.
     unsafe {
-        cmd.pre_exec(move || {
-            let limit = |res, v: libc::rlim_t| {
-                let l = libc::rlimit {
-                    rlim_cur: v,
-                    rlim_max: v,
-                };
-                libc::setrlimit(res, &l);
-            };
-            limit(libc::RLIMIT_CPU, 300);
-            limit(libc::RLIMIT_FSIZE, 1 << 30);
-            limit(libc::RLIMIT_AS, 8 << 30);
-            limit(libc::RLIMIT_NOFILE, 1024);
-            limit(libc::RLIMIT_CORE, 0);
-            if let Some(r) = rules.take() {
-                match r.restrict_self() {
-                    Ok(s)
-                        if s.ruleset == RulesetStatus::FullyEnforced
-                            || s.ruleset == RulesetStatus::PartiallyEnforced => {}
-                    _ if required => {
-                        return Err(std::io::Error::other(
-                            "the kernel cannot enforce the sandbox (Landlock)",
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-            Ok(())
-        });
+        cmd.pre_exec(move || prepared.apply());
     }
     let started = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| {
-        if e.to_string().contains("Landlock") {
-            HostError::Unavailable(
-                "commands are disabled: the kernel cannot sandbox them (Landlock)".into(),
-            )
-        } else {
-            HostError::Internal(format!("cannot start the command: {e}"))
-        }
-    })?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| crate::sandbox::spawn_error(e, "command"))?;
     let pid = child.id();
     let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
         return Err(HostError::Internal(
@@ -287,22 +145,10 @@ pub async fn run(
     })
 }
 
-/// Whether this kernel can enforce a Landlock ruleset (checked once).
-pub fn landlock_available() -> bool {
-    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *AVAILABLE.get_or_init(|| {
-        // Creating a ruleset with the hard requirement fails when Landlock is absent.
-        Ruleset::default()
-            .set_compatibility(CompatLevel::HardRequirement)
-            .handle_access(AccessFs::from_all(ABI::V1))
-            .and_then(|r| r.create())
-            .is_ok()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn setup() -> (tempfile::TempDir, PathBuf, SandboxConfig) {
         let t = tempfile::tempdir().unwrap();
@@ -311,11 +157,7 @@ mod tests {
         std::fs::create_dir_all(t.path().join("bob/workspace")).unwrap();
         std::fs::write(t.path().join("bob/workspace/secret.txt"), "bob's secret").unwrap();
         std::fs::write(t.path().join("state.db"), "server data").unwrap();
-        let cfg = SandboxConfig {
-            tmp_dir: t.path().join("alice/tmp"),
-            read_only: SandboxConfig::default_read_only(),
-            mode: SandboxMode::Required,
-        };
+        let cfg = SandboxConfig::new(t.path().join("alice/tmp"), SandboxMode::Required);
         (t, ws, cfg)
     }
 

@@ -497,6 +497,29 @@ impl Workspace {
         Ok(file_stat(rel.joined(), &meta))
     }
 
+    /// Resolves a directory of the workspace for a process's working directory: `""` is the
+    /// root. Follows links that stay inside; refuses anything else like every other call.
+    /// Returns the symlink-free workspace-relative path and the host path (never show the
+    /// latter to clients).
+    pub fn resolve_dir(&self, path: &str) -> Result<(String, PathBuf), FsError> {
+        let rel = self.parse(path)?;
+        let root = self.open_root(path)?;
+        if rel.is_root() {
+            return Ok((String::new(), self.root.clone()));
+        }
+        let target = join(&rel.comps);
+        let dir = root.open_dir(&target).map_err(|e| self.map_io(e, path))?;
+        let meta = dir.dir_metadata().map_err(|e| self.map_io(e, path))?;
+        let comps = self.locate(&root, &target, &meta, path)?;
+        let resolved = join(&comps);
+        let host = if comps.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(&resolved)
+        };
+        Ok((resolved, host))
+    }
+
     /// Lists a directory, sorted by name. Follows symbolic links (to directories inside the
     /// workspace); entries themselves are reported without following links. Hidden names are
     /// omitted from the root listing. Entries whose names are not valid UTF-8 are skipped.

@@ -46,6 +46,7 @@ pub struct UserHost {
     workspace: Arc<Workspace>,
     store: UserStore,
     sandbox: Option<Arc<crate::exec::SandboxConfig>>,
+    terminals: Arc<crate::terminal::Terminals>,
 }
 
 impl UserHost {
@@ -56,6 +57,7 @@ impl UserHost {
             workspace: Arc::new(workspace),
             store,
             sandbox: None,
+            terminals: Arc::new(crate::terminal::Terminals::default()),
         }
     }
 
@@ -76,6 +78,102 @@ impl UserHost {
             HostError::Unavailable("commands are not enabled on this server".into())
         })?;
         crate::exec::run(self.workspace.root(), &sandbox, command, timeout).await
+    }
+
+    fn sandbox(&self, what: &str) -> Result<Arc<crate::exec::SandboxConfig>, HostError> {
+        self.sandbox
+            .clone()
+            .ok_or_else(|| HostError::Unavailable(format!("{what} are not enabled on this server")))
+    }
+
+    /// Opens a terminal: an interactive shell in `cwd` (workspace-relative, `""` for the
+    /// root), sandboxed like commands (see [`crate::terminal`]).
+    pub async fn terminal_create(
+        &self,
+        cwd: String,
+        cols: u32,
+        rows: u32,
+    ) -> Result<crate::terminal::TerminalInfo, HostError> {
+        self.check()?;
+        let sandbox = self.sandbox("terminals")?;
+        let ws = self.workspace.clone();
+        let terminals = self.terminals.clone();
+        // Resolving the directory and building the sandbox touch the file system.
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let _guard = handle.enter();
+            terminals.create(&ws, &sandbox, &cwd, cols, rows)
+        })
+        .await
+        .map_err(|e| HostError::Internal(format!("terminal worker failed: {e}")))?
+    }
+
+    /// Types into one of the user's terminals.
+    pub async fn terminal_input(&self, id: &str, data: &str) -> Result<(), HostError> {
+        self.check()?;
+        self.terminals.input(id, data).await
+    }
+
+    /// Resizes one of the user's terminals.
+    pub async fn terminal_resize(
+        &self,
+        id: &str,
+        cols: u32,
+        rows: u32,
+    ) -> Result<crate::terminal::TerminalInfo, HostError> {
+        self.check()?;
+        self.terminals.resize(id, cols, rows).await
+    }
+
+    /// Reads a terminal's scrollback after `since`.
+    pub fn terminal_read(
+        &self,
+        id: &str,
+        since: Option<u64>,
+    ) -> Result<crate::terminal::TerminalRead, HostError> {
+        self.check()?;
+        self.terminals.read(id, since)
+    }
+
+    /// The user's terminals.
+    pub fn terminal_list(&self) -> Result<Vec<crate::terminal::TerminalInfo>, HostError> {
+        self.check()?;
+        self.terminals.list()
+    }
+
+    /// Closes one of the user's terminals (its whole session is killed).
+    pub async fn terminal_close(
+        &self,
+        id: &str,
+    ) -> Result<crate::terminal::TerminalInfo, HostError> {
+        self.check()?;
+        self.terminals.close(id).await
+    }
+
+    /// Output and exits of the user's terminals, for the user's own connections.
+    pub fn terminal_events(
+        &self,
+    ) -> Result<tokio::sync::broadcast::Receiver<Arc<crate::terminal::TerminalEvent>>, HostError>
+    {
+        self.check()?;
+        Ok(self.terminals.subscribe())
+    }
+
+    /// Closes every terminal of the user and waits for them (server shutdown). Needs no
+    /// user context: it only ends what this host started.
+    pub async fn close_terminals(&self) {
+        self.terminals.close_all().await;
+    }
+
+    /// Kills every terminal of the user without waiting (the user's context is dropped).
+    pub fn kill_terminals(&self) {
+        self.terminals.kill_all();
+    }
+
+    /// The pids of the user's terminal shells (for tests that check no process outlives
+    /// its terminal).
+    pub fn terminal_pids(&self) -> Vec<i32> {
+        self.terminals.pids()
     }
 
     /// The user this host serves.

@@ -4,6 +4,8 @@
 //! * [`fs::Workspace`] — the workspace file system, jailed beneath a directory handle.
 //! * [`watch::WatchHub`] — one file watcher for the process, routing changes to users.
 //! * [`with_user`] / [`current_user`] — the implicit user context.
+//! * [`sandbox`] — the confinement of every process started for a user.
+//! * [`terminal`] — a user's interactive shells on real pseudo-terminals.
 //! * [`UserHost`] — one user's host API: files, state, commands; every call checked
 //!   against the current user.
 //!
@@ -14,7 +16,9 @@ mod error;
 pub mod exec;
 pub mod fs;
 mod host;
+pub mod sandbox;
 mod search;
+pub mod terminal;
 pub mod watch;
 
 pub use context::{current_user, with_user};

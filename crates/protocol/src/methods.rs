@@ -7,7 +7,7 @@ use arranger_domain::fs::{DirEntry, FileStat};
 use arranger_domain::{
     Agent, AgentId, AgentModel, AssistRequest, CommandAction, DailyUsage, Difficulty, Event,
     LlmHealth, Message, MessageId, Priority, Session, SessionId, StateScope, Step, Task, TaskId,
-    TaskStatus, TaskTransition, ToolRun, Usage, UserConfig,
+    TaskStatus, TaskTransition, Timestamp, ToolRun, Usage, UserConfig,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -660,6 +660,116 @@ pub struct LlmStatusResult {
     pub providers: Vec<LlmHealth>,
 }
 
+// ----- terminal -----------------------------------------------------------------------
+
+/// Parameters of `terminal.create`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalCreateParams {
+    /// Working directory, workspace-relative (default: the workspace root). Must be a
+    /// directory inside the workspace.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Columns (1–1000).
+    pub cols: u32,
+    /// Rows (1–1000).
+    pub rows: u32,
+}
+
+/// How a terminal's shell ended.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub struct TerminalExited {
+    /// Exit code; 128 + the signal number when the shell was killed (137 after
+    /// `terminal.close`).
+    pub code: i32,
+}
+
+/// A terminal.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct TerminalInfo {
+    /// Id (unique among the user's terminals).
+    pub id: String,
+    /// Working directory the shell started in, workspace-relative (`""` is the root).
+    pub cwd: String,
+    /// Columns.
+    pub cols: u16,
+    /// Rows.
+    pub rows: u16,
+    /// Creation time (ms since the Unix epoch).
+    pub created_at: Timestamp,
+    /// Present once the shell has exited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exited: Option<TerminalExited>,
+}
+
+/// Parameters of `terminal.input`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalInputParams {
+    /// Terminal id.
+    pub id: String,
+    /// What to type, as UTF-8 text (at most 64 KiB); `\r` or `\n` is Enter, `\u0003` is
+    /// Ctrl-C.
+    pub data: String,
+}
+
+/// Parameters of `terminal.resize`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalResizeParams {
+    /// Terminal id.
+    pub id: String,
+    /// Columns (1–1000).
+    pub cols: u32,
+    /// Rows (1–1000).
+    pub rows: u32,
+}
+
+/// Parameters of `terminal.close`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalIdParams {
+    /// Terminal id.
+    pub id: String,
+}
+
+/// Result of `terminal.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct TerminalListResult {
+    /// The user's terminals, oldest first (exited ones until they are closed).
+    pub terminals: Vec<TerminalInfo>,
+}
+
+/// Parameters of `terminal.read`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalReadParams {
+    /// Terminal id.
+    pub id: String,
+    /// Byte offset to read from (default: the start of the scrollback). Pass the previous
+    /// result's `end` to read on.
+    #[serde(default)]
+    pub since: Option<u64>,
+}
+
+/// Result of `terminal.read`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct TerminalReadResult {
+    /// The output kept after `since` (the last 256 KiB at most), as text; bytes that are
+    /// not valid UTF-8 are replaced.
+    pub data: String,
+    /// Byte offset of the first byte of `data` in the terminal's whole output.
+    pub offset: u64,
+    /// Byte offset just past `data`: the next `since`. `terminal.output` notifications
+    /// with an `offset` below it are already contained in `data`.
+    pub end: u64,
+    /// True when output after `since` was already dropped from the scrollback.
+    pub truncated: bool,
+    /// Present once the shell has exited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exited: Option<TerminalExited>,
+}
+
 methods! {
     /// Who the caller is and what this server offers.
     ServerInfoMethod = "server.info" (NoParams) -> ServerInfo;
@@ -738,6 +848,20 @@ methods! {
     UsageGet = "usage.get" (UsageGetParams) -> UsageGetResult;
     /// Whether a model is configured, and each provider's health and load (for a status bar).
     LlmStatus = "llm.status" (NoParams) -> LlmStatusResult;
+    /// Opens a terminal: an interactive shell on a real pseudo-terminal in the workspace,
+    /// sandboxed like commands. Output arrives as `terminal.output` notifications.
+    TerminalCreate = "terminal.create" (TerminalCreateParams) -> TerminalInfo;
+    /// Types into a terminal.
+    TerminalInput = "terminal.input" (TerminalInputParams) -> Empty;
+    /// Changes a terminal's size.
+    TerminalResize = "terminal.resize" (TerminalResizeParams) -> TerminalInfo;
+    /// Closes a terminal: its shell and everything it started are killed.
+    TerminalClose = "terminal.close" (TerminalIdParams) -> TerminalInfo;
+    /// The user's terminals.
+    TerminalList = "terminal.list" (NoParams) -> TerminalListResult;
+    /// Reads a terminal's output from its scrollback (to catch up after missed
+    /// notifications or a reconnect).
+    TerminalRead = "terminal.read" (TerminalReadParams) -> TerminalReadResult;
 }
 
 #[cfg(test)]

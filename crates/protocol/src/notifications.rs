@@ -16,6 +16,31 @@ pub const AGENT_HEALTH: &str = "agent_health";
 /// `fs.changed`: files changed in the user's workspace (from the file watcher).
 pub const FS_CHANGED: &str = "fs.changed";
 
+/// `terminal.output`: output of one of the user's terminals.
+pub const TERMINAL_OUTPUT: &str = "terminal.output";
+/// `terminal.exit`: one of the user's terminals exited.
+pub const TERMINAL_EXIT: &str = "terminal.exit";
+
+/// Parameters of the `terminal.output` notification.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TerminalOutputParams {
+    /// Terminal id.
+    pub id: String,
+    /// Byte offset of the first byte of `data` in the terminal's whole output.
+    pub offset: u64,
+    /// The output, cut at character boundaries.
+    pub data: String,
+}
+
+/// Parameters of the `terminal.exit` notification.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TerminalExitParams {
+    /// Terminal id.
+    pub id: String,
+    /// Exit code; 128 + the signal number when the shell was killed.
+    pub code: i32,
+}
+
 /// Parameters of the `event` notification.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EventParams {
@@ -54,6 +79,16 @@ pub fn all(
             FS_CHANGED,
             g.subschema_for::<FsChangedParams>(),
             "Files changed in the user's workspace, seen by the file watcher. Only the owning user's connections receive it.",
+        ),
+        (
+            TERMINAL_OUTPUT,
+            g.subschema_for::<TerminalOutputParams>(),
+            "Output of one of the user's terminals, in order; `offset` counts bytes of the terminal's whole output. A connection that falls behind may miss chunks: `terminal.read` with `since` returns them from the scrollback. Only the owning user's subscribed connections receive it.",
+        ),
+        (
+            TERMINAL_EXIT,
+            g.subschema_for::<TerminalExitParams>(),
+            "One of the user's terminals exited (after its last output); `code` is 128 + the signal number when it was killed, e.g. by `terminal.close`.",
         ),
     ]
 }

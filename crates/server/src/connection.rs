@@ -11,7 +11,9 @@ use arranger_protocol::jsonrpc::{ErrorObject, Id, Notification, Request, Respons
 use arranger_protocol::methods::{
     EventsSubscribe, EventsSubscribeParams, EventsSubscribeResult, EventsUnsubscribe, RpcMethod,
 };
-use arranger_protocol::notifications::{self, EventParams, FsChangedParams};
+use arranger_protocol::notifications::{
+    self, EventParams, FsChangedParams, TerminalExitParams, TerminalOutputParams,
+};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -297,6 +299,9 @@ async fn subscribe(conn: &Arc<Conn>, params: Option<Value>) -> Result<Value, Err
     );
     let deltas = ctx.team.subscribe_deltas();
     handles.push(tokio::spawn(forward_deltas(deltas, conn.out.clone())).abort_handle());
+    if let Ok(terminals) = ctx.host.terminal_events() {
+        handles.push(tokio::spawn(forward_terminals(terminals, conn.out.clone())).abort_handle());
+    }
     if p.files {
         // Setting up a watch walks the workspace: keep it off the runtime's threads.
         let c = ctx.clone();
@@ -461,6 +466,47 @@ async fn forward_files(
             }
             Err(broadcast::error::RecvError::Lagged(_)) => {}
             Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Forwards the user's terminal output and exits. Output a slow connection misses is in
+/// the scrollback (`terminal.read`); an exit is never dropped silently — the connection
+/// learns it from `terminal.list` at worst.
+async fn forward_terminals(
+    mut events: broadcast::Receiver<Arc<arranger_host::terminal::TerminalEvent>>,
+    out: mpsc::Sender<Message>,
+) {
+    use arranger_host::terminal::TerminalEvent;
+    loop {
+        let n = match events.recv().await {
+            Ok(e) => match &*e {
+                TerminalEvent::Output { id, offset, data } => text(&Notification::new(
+                    notifications::TERMINAL_OUTPUT,
+                    TerminalOutputParams {
+                        id: id.clone(),
+                        offset: *offset,
+                        data: data.clone(),
+                    },
+                )),
+                TerminalEvent::Exit { id, code } => text(&Notification::new(
+                    notifications::TERMINAL_EXIT,
+                    TerminalExitParams {
+                        id: id.clone(),
+                        code: *code,
+                    },
+                )),
+            },
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::debug!(missed = n, "a connection fell behind its terminals' output");
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if let Some(m) = n
+            && out.send(m).await.is_err()
+        {
+            return;
         }
     }
 }

@@ -85,6 +85,17 @@ pub fn host_error(e: HostError) -> ErrorObject {
     }
 }
 
+fn terminal_info(t: arranger_host::terminal::TerminalInfo) -> TerminalInfo {
+    TerminalInfo {
+        id: t.id,
+        cwd: t.cwd,
+        cols: t.cols,
+        rows: t.rows,
+        created_at: t.created_at,
+        exited: t.exit_code.map(|code| TerminalExited { code }),
+    }
+}
+
 fn decode(content: String, encoding: Encoding) -> Result<Vec<u8>, ErrorObject> {
     match encoding {
         Encoding::Utf8 => Ok(content.into_bytes()),
@@ -428,6 +439,43 @@ pub async fn dispatch(
             LlmStatusResult {
                 configured: services.default_provider.is_some(),
                 providers,
+            }
+        }),
+        TerminalCreate::NAME => call!(TerminalCreate, |p| terminal_info(
+            host.terminal_create(p.cwd.unwrap_or_default(), p.cols, p.rows)
+                .await
+                .map_err(host_error)?
+        )),
+        TerminalInput::NAME => call!(TerminalInput, |p| {
+            host.terminal_input(&p.id, &p.data)
+                .await
+                .map_err(host_error)?;
+            Empty {}
+        }),
+        TerminalResize::NAME => call!(TerminalResize, |p| terminal_info(
+            host.terminal_resize(&p.id, p.cols, p.rows)
+                .await
+                .map_err(host_error)?
+        )),
+        TerminalClose::NAME => call!(TerminalClose, |p| terminal_info(
+            host.terminal_close(&p.id).await.map_err(host_error)?
+        )),
+        TerminalList::NAME => call!(TerminalList, |_p| TerminalListResult {
+            terminals: host
+                .terminal_list()
+                .map_err(host_error)?
+                .into_iter()
+                .map(terminal_info)
+                .collect()
+        }),
+        TerminalRead::NAME => call!(TerminalRead, |p| {
+            let r = host.terminal_read(&p.id, p.since).map_err(host_error)?;
+            TerminalReadResult {
+                data: r.data,
+                offset: r.offset,
+                end: r.end,
+                truncated: r.truncated,
+                exited: r.exit_code.map(|code| TerminalExited { code }),
             }
         }),
         other => Err(ErrorObject::new(

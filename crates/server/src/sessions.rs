@@ -35,6 +35,13 @@ pub struct SessionContext {
     watch_hub: Option<WatchHub>,
 }
 
+impl Drop for SessionContext {
+    fn drop(&mut self) {
+        // Nothing of a user runs while their context is absent: no terminal outlives it.
+        self.host.kill_terminals();
+    }
+}
+
 /// The user's file-change feed: started by the first subscriber, shared by the rest.
 #[derive(Default)]
 struct FileFeed {
@@ -212,6 +219,7 @@ impl SessionManager {
             tmp_dir: user_dir.join("tmp"),
             read_only: self.read_only.clone(),
             mode,
+            network: arranger_host::exec::NetworkPolicy::Allow,
         };
         let host = UserHost::new(
             user.id.clone(),
@@ -271,6 +279,7 @@ impl SessionManager {
                 || idle < limits.session_idle.as_millis() as i64;
             if !keep {
                 ctx.team.shutdown();
+                ctx.host.kill_terminals();
                 dropped += 1;
             }
             keep
@@ -287,6 +296,7 @@ impl SessionManager {
         for slot in all {
             if let Some(ctx) = slot.get() {
                 ctx.team.shutdown();
+                ctx.host.close_terminals().await;
                 ctx.store.close_if_idle(std::time::Duration::ZERO);
             }
         }
