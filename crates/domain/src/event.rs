@@ -136,6 +136,12 @@ pub enum EventKind {
         /// What the call cost.
         usage: crate::Usage,
     },
+    /// The user's risk rules changed (`policy.set`, or an `allow_always` decision).
+    PolicyUpdated {
+        /// The user's and the workspace's rules after the change (built-in rules are not
+        /// repeated; `policy.get` shows them).
+        rules: Vec<arranger_policy::Rule>,
+    },
     /// The user's model configuration changed (keys are never part of it).
     ConfigUpdated {
         /// The configuration after the change.
@@ -163,6 +169,7 @@ impl EventKind {
             EventKind::AssistUpdated { .. } => "assist_updated",
             EventKind::ConfigUpdated { .. } => "config_updated",
             EventKind::UsageRecorded { .. } => "usage_recorded",
+            EventKind::PolicyUpdated { .. } => "policy_updated",
         }
     }
 }

@@ -18,12 +18,14 @@ pub mod session;
 pub mod task;
 
 pub use agent::{Agent, AgentModel, AgentRole, Needs, Score};
+pub use arranger_policy::{Rule, RuleAction, RuleScope};
 pub use command::{CommandAction, UserCommand, validate_command_id};
 pub use event::{Event, EventKind, StateScope};
 pub use ids::{AgentId, MessageId, SessionId, TaskId, UserId};
 pub use run::{
-    AgentDelta, AssistRequest, AssistStatus, DailyUsage, LlmHealth, ProviderEntry, Step, StepKind,
-    ToolCall, ToolRun, ToolRunStatus, Usage, UserConfig, date_of_day, day_of,
+    AgentDelta, AssistRequest, AssistStatus, DailyUsage, DecisionKind, LlmHealth, ProviderEntry,
+    Risk, RiskPart, Step, StepKind, ToolCall, ToolDecision, ToolRun, ToolRunStatus, Usage,
+    UserConfig, date_of_day, day_of,
 };
 pub use session::{Author, BlackboardCommand, Message, Session, parse_blackboard_text};
 pub use task::{

@@ -1,6 +1,7 @@
 //! What agents do: their step records, tool runs and assist requests (BRIEF B4, B6, B10).
 
 use crate::{AgentId, TaskId, Timestamp};
+pub use arranger_policy::{Part as RiskPart, Risk};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -87,6 +88,10 @@ pub enum ToolRunStatus {
     Interrupted,
     /// Never ran: its task was cancelled (or the server stopped) before it started.
     Cancelled,
+    /// Waits for the user's decision (`toolrun.decide`); its task is in NeedsConfirm.
+    AwaitingDecision,
+    /// The user denied it; it never ran and the agent was told why.
+    Denied,
 }
 
 impl ToolRunStatus {
@@ -98,6 +103,8 @@ impl ToolRunStatus {
             ToolRunStatus::Error => "error",
             ToolRunStatus::Interrupted => "interrupted",
             ToolRunStatus::Cancelled => "cancelled",
+            ToolRunStatus::AwaitingDecision => "awaiting_decision",
+            ToolRunStatus::Denied => "denied",
         }
     }
 
@@ -109,6 +116,8 @@ impl ToolRunStatus {
             Self::Error,
             Self::Interrupted,
             Self::Cancelled,
+            Self::AwaitingDecision,
+            Self::Denied,
         ]
         .into_iter()
         .find(|v| v.as_str() == s)
@@ -141,6 +150,66 @@ pub struct ToolRun {
     /// End, once finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Timestamp>,
+    /// The policy's risk level (absent on runs recorded before risk was assessed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<Risk>,
+    /// Why: each part the policy judged (every simple command of a shell line) with its
+    /// level and reason, worst first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<RiskPart>,
+    /// Who let it run or stopped it, and how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<ToolDecision>,
+    /// How long it ran, once finished (milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+}
+
+/// What decided a tool run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    /// The policy let it run (Low, or Medium allowed by a rule).
+    Policy,
+    /// The user allowed this one call.
+    AllowOnce,
+    /// The user allowed it and added an Allow rule for calls like it (Medium only).
+    AllowAlways,
+    /// The user denied it.
+    Deny,
+}
+
+impl DecisionKind {
+    /// The database name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Policy => "policy",
+            DecisionKind::AllowOnce => "allow_once",
+            DecisionKind::AllowAlways => "allow_always",
+            DecisionKind::Deny => "deny",
+        }
+    }
+
+    /// Parses a database name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Policy, Self::AllowOnce, Self::AllowAlways, Self::Deny]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// A tool run's decision: what, by whom, why, when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolDecision {
+    /// The decision.
+    pub kind: DecisionKind,
+    /// `"policy"`, or `"user"` for a decision made with `toolrun.decide`.
+    pub by: String,
+    /// The user's reason, if they gave one (a denial's reason goes back to the agent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When.
+    pub at: Timestamp,
 }
 
 /// The state of an assist request.

@@ -6,8 +6,8 @@
 use arranger_domain::fs::{DirEntry, FileStat};
 use arranger_domain::{
     Agent, AgentId, AgentModel, AssistRequest, CommandAction, DailyUsage, Difficulty, Event,
-    LlmHealth, Message, MessageId, Priority, Session, SessionId, StateScope, Step, Task, TaskId,
-    TaskStatus, TaskTransition, Timestamp, ToolRun, Usage, UserConfig,
+    LlmHealth, Message, MessageId, Priority, Rule, Session, SessionId, StateScope, Step, Task,
+    TaskId, TaskStatus, TaskTransition, Timestamp, ToolRun, Usage, UserConfig,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -862,6 +862,97 @@ methods! {
     /// Reads a terminal's output from its scrollback (to catch up after missed
     /// notifications or a reconnect).
     TerminalRead = "terminal.read" (TerminalReadParams) -> TerminalReadResult;
+    /// Decides on a tool call that waits for the user (its task is in NeedsConfirm):
+    /// `allow_once` runs it, `allow_always` runs it and adds Allow rules for calls like it
+    /// (Medium only — High always asks), `deny` stops it and tells the agent the reason.
+    ToolRunDecide = "toolrun.decide" (ToolRunDecideParams) -> ToolRunDecideResult;
+    /// Tool calls waiting for the user's decision, oldest first (for a client that just
+    /// connected; later ones arrive as `tool_run_added` events).
+    ToolRunPending = "toolrun.pending" (NoParams) -> ToolRunListResult;
+    /// The risk rules: the built-in ones (read-only) and the user's and workspace's.
+    PolicyGet = "policy.get" (NoParams) -> PolicyGetResult;
+    /// Replaces the user's and workspace's risk rules (each is checked; Allow rules that
+    /// could cover a High command are refused with the reason).
+    PolicySet = "policy.set" (PolicySetParams) -> PolicyGetResult;
+    /// Judges a command line or tool call with the user's rules, without running it.
+    PolicyCheck = "policy.check" (PolicyCheckParams) -> arranger_policy::Assessment;
+}
+
+/// Parameters of `toolrun.decide`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolRunDecideParams {
+    /// The tool run (from `tool_run_added`, `toolrun.pending` or `task.record`).
+    pub id: String,
+    /// `allow_once`, `allow_always` or `deny`.
+    pub decision: UserDecision,
+    /// Why (a denial's reason goes back to the agent); at most 4096 bytes.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A user's decision on a waiting tool call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserDecision {
+    /// Run this call.
+    AllowOnce,
+    /// Run it and add Allow rules for calls like it (not for High calls).
+    AllowAlways,
+    /// Do not run it; the agent is told why.
+    Deny,
+}
+
+/// Result of `toolrun.decide`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ToolRunDecideResult {
+    /// The run after the decision (`running` or `denied`).
+    pub run: ToolRun,
+    /// Its task, when the decision moved it back to Active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<Task>,
+    /// Rules an `allow_always` added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added_rules: Vec<Rule>,
+}
+
+/// A list of tool runs.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ToolRunListResult {
+    /// The runs.
+    pub runs: Vec<ToolRun>,
+}
+
+/// Result of `policy.get` and `policy.set`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct PolicyGetResult {
+    /// The built-in rules (they cannot be changed; High commands ask whatever the rules).
+    pub builtin: Vec<Rule>,
+    /// The user's and the workspace's rules, in order.
+    pub rules: Vec<Rule>,
+}
+
+/// Parameters of `policy.set`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySetParams {
+    /// The whole list of the user's and workspace's rules (scope `user` or `workspace`).
+    pub rules: Vec<Rule>,
+}
+
+/// Parameters of `policy.check`: a command line, or a tool call.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyCheckParams {
+    /// A shell command line (same as `{"tool": "run_command", "args": {"command": …}}`).
+    #[serde(default)]
+    pub command: Option<String>,
+    /// A tool name (`read_file`, `mcp__server__tool`, …).
+    #[serde(default)]
+    pub tool: Option<String>,
+    /// The tool's arguments.
+    #[serde(default)]
+    pub args: Option<Value>,
 }
 
 #[cfg(test)]

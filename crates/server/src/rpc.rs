@@ -2,7 +2,7 @@
 //! codes with messages that say what was wrong.
 
 use crate::sessions::SessionContext;
-use arranger_domain::{Author, TaskStatus, UserCommand};
+use arranger_domain::{Author, DecisionKind, TaskStatus, UserCommand};
 use arranger_host::HostError;
 use arranger_host::fs::{FsError, WriteOptions};
 use arranger_protocol::codes;
@@ -477,6 +477,57 @@ pub async fn dispatch(
                 truncated: r.truncated,
                 exited: r.exit_code.map(|code| TerminalExited { code }),
             }
+        }),
+        ToolRunDecide::NAME => call!(ToolRunDecide, |p| {
+            let kind = match p.decision {
+                UserDecision::AllowOnce => DecisionKind::AllowOnce,
+                UserDecision::AllowAlways => DecisionKind::AllowAlways,
+                UserDecision::Deny => DecisionKind::Deny,
+            };
+            let decided = ctx
+                .team
+                .decide_tool_run(p.id, kind, p.reason)
+                .await
+                .map_err(|e| match e {
+                    arranger_team::DecideError::Store(s) => store_error(s),
+                })?;
+            ToolRunDecideResult {
+                run: decided.run,
+                task: decided.task,
+                added_rules: decided.rules,
+            }
+        }),
+        ToolRunPending::NAME => call!(ToolRunPending, |_p| ToolRunListResult {
+            runs: store.awaiting_tool_runs().await.map_err(store_error)?,
+        }),
+        PolicyGet::NAME => call!(PolicyGet, |_p| PolicyGetResult {
+            builtin: arranger_policy::builtin_rules(),
+            rules: store.policy_rules().await.map_err(store_error)?,
+        }),
+        PolicySet::NAME => call!(PolicySet, |p| PolicyGetResult {
+            builtin: arranger_policy::builtin_rules(),
+            rules: store.set_policy_rules(p.rules).await.map_err(store_error)?,
+        }),
+        PolicyCheck::NAME => call!(PolicyCheck, |p| {
+            let (tool, args) = match (p.command, p.tool) {
+                (Some(c), None) => (
+                    "run_command".to_owned(),
+                    serde_json::json!({ "command": c }),
+                ),
+                (None, Some(t)) => (t, p.args.unwrap_or_else(|| serde_json::json!({}))),
+                _ => {
+                    return Err(ErrorObject::new(
+                        codes::INVALID_PARAMS,
+                        "give either \"command\" or \"tool\" (with \"args\")",
+                    ));
+                }
+            };
+            let rules = store.policy_rules().await.map_err(store_error)?;
+            let (workspace, user): (Vec<_>, Vec<_>) = rules
+                .into_iter()
+                .partition(|r| r.scope == arranger_domain::RuleScope::Workspace);
+            let policy = arranger_policy::Policy::with_builtin(user, workspace);
+            arranger_policy::assess_tool(&tool, &args, &policy)
         }),
         other => Err(ErrorObject::new(
             codes::METHOD_NOT_FOUND,

@@ -18,6 +18,7 @@ mod config_store;
 mod db;
 mod directory;
 mod error;
+mod policy_store;
 mod secrets;
 mod team_store;
 mod user_store;
@@ -29,6 +30,7 @@ pub use directory::{
     validate_user_name,
 };
 pub use error::StoreError;
+pub use policy_store::{Decided, MAX_RULES};
 pub use secrets::SecretBox;
 pub use team_store::{AgentPatch, MAX_TOOL_OUTPUT_BYTES, StepOwner, ToolRunStart, cap_output};
 pub use user_store::{NewTask, PostOutcome, UserStore, open_handles, set_open_handle_limit};

@@ -4,8 +4,9 @@
 use crate::user_store::{Events, broadcast_in, load_task, transition};
 use crate::{StoreError, UserStore, new_id, now_ms};
 use arranger_domain::{
-    Agent, AgentId, AgentModel, AgentRole, AssistRequest, AssistStatus, EventKind, Score, Step,
-    StepKind, Task, TaskId, TaskStatus, ToolRun, ToolRunStatus, Usage,
+    Agent, AgentId, AgentModel, AgentRole, AssistRequest, AssistStatus, DecisionKind, EventKind,
+    Risk, RiskPart, Score, Step, StepKind, Task, TaskId, TaskStatus, ToolDecision, ToolRun,
+    ToolRunStatus, Usage,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
@@ -77,6 +78,13 @@ pub struct ToolRunStart {
     pub tool: String,
     /// Its arguments.
     pub args: Value,
+    /// The policy's risk level, when it was assessed.
+    pub risk: Option<Risk>,
+    /// The judged parts, worst first.
+    pub reasons: Vec<RiskPart>,
+    /// Whether the user must decide before it runs: the run starts AwaitingDecision and
+    /// its task (if Active) goes to NeedsConfirm in the same commit.
+    pub ask: bool,
 }
 
 /// Longest tool output kept in a `tool_runs` row, in bytes.
@@ -199,10 +207,24 @@ fn check_agent_name(name: &str) -> Result<(), StoreError> {
     }
 }
 
-fn run_from_row(r: &Row<'_>) -> rusqlite::Result<Result<ToolRun, StoreError>> {
+pub(crate) fn run_from_row(r: &Row<'_>) -> rusqlite::Result<Result<ToolRun, StoreError>> {
     let args: String = r.get(5)?;
     let status: String = r.get(7)?;
+    let risk: String = r.get(10)?;
+    let reasons: String = r.get(11)?;
+    let decision: Option<String> = r.get(12)?;
     let build = || -> Result<ToolRun, StoreError> {
+        let decision = match decision {
+            Some(kind) => Some(ToolDecision {
+                kind: DecisionKind::parse(&kind).ok_or_else(|| {
+                    StoreError::Corrupt(format!("unknown tool run decision {kind:?}"))
+                })?,
+                by: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+                reason: r.get(14)?,
+                at: r.get::<_, Option<i64>>(15)?.unwrap_or_default(),
+            }),
+            None => None,
+        };
         Ok(ToolRun {
             id: r.get(0)?,
             task_id: r.get::<_, Option<String>>(1)?.map(TaskId::new),
@@ -216,15 +238,35 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<Result<ToolRun, StoreError>> {
             })?,
             started_at: r.get(8)?,
             finished_at: r.get(9)?,
+            risk: risk_of(&risk),
+            reasons: serde_json::from_str(&reasons).map_err(StoreError::corrupt)?,
+            decision,
+            duration_ms: r.get::<_, Option<i64>>(16)?.map(|d| d.max(0) as u64),
         })
     };
     Ok(build())
 }
 
-const RUN_COLUMNS: &str =
-    "id, task_id, agent_id, call_id, command, args, output, status, created_at, finished_at";
+/// The database name of a risk level (`unassessed` for none).
+pub(crate) fn risk_name(risk: Option<Risk>) -> &'static str {
+    match risk {
+        None => "unassessed",
+        Some(Risk::Low) => "low",
+        Some(Risk::Medium) => "medium",
+        Some(Risk::High) => "high",
+    }
+}
 
-fn load_run(conn: &Connection, id: &str) -> Result<ToolRun, StoreError> {
+fn risk_of(name: &str) -> Option<Risk> {
+    [Risk::Low, Risk::Medium, Risk::High]
+        .into_iter()
+        .find(|r| risk_name(Some(*r)) == name)
+}
+
+pub(crate) const RUN_COLUMNS: &str = "id, task_id, agent_id, call_id, command, args, output, status, created_at, \
+     finished_at, risk_level, reasons, decision, decided_by, decision_reason, decided_at, duration_ms";
+
+pub(crate) fn load_run(conn: &Connection, id: &str) -> Result<ToolRun, StoreError> {
     conn.prepare_cached(&format!(
         "SELECT {RUN_COLUMNS} FROM tool_runs WHERE id = ?1"
     ))?
@@ -746,6 +788,20 @@ fn insert_step(ev: &mut Events<'_>, owner: &StepOwner, kind: StepKind) -> Result
 }
 
 fn insert_run(ev: &mut Events<'_>, start: ToolRunStart) -> Result<ToolRun, StoreError> {
+    let now = now_ms();
+    let (status, decision) = match (start.risk, start.ask) {
+        (_, true) => (ToolRunStatus::AwaitingDecision, None),
+        (None, false) => (ToolRunStatus::Running, None),
+        (Some(_), false) => (
+            ToolRunStatus::Running,
+            Some(ToolDecision {
+                kind: DecisionKind::Policy,
+                by: "policy".into(),
+                reason: None,
+                at: now,
+            }),
+        ),
+    };
     let run = ToolRun {
         id: new_id(),
         task_id: start.task,
@@ -754,15 +810,19 @@ fn insert_run(ev: &mut Events<'_>, start: ToolRunStart) -> Result<ToolRun, Store
         tool: start.tool,
         args: start.args,
         output: String::new(),
-        status: ToolRunStatus::Running,
-        started_at: now_ms(),
+        status,
+        started_at: now,
         finished_at: None,
+        risk: start.risk,
+        reasons: start.reasons,
+        decision,
+        duration_ms: None,
     };
     ev.tx
         .prepare_cached(
             "INSERT INTO tool_runs (id, task_id, agent_id, call_id, command, args, output, status,
-                                    risk_level, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 'running', 'unassessed', ?7)",
+                                    risk_level, reasons, decision, decided_by, decided_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
             run.id,
@@ -771,9 +831,30 @@ fn insert_run(ev: &mut Events<'_>, start: ToolRunStart) -> Result<ToolRun, Store
             run.call_id,
             run.tool,
             serde_json::to_string(&run.args).map_err(StoreError::corrupt)?,
+            run.status.as_str(),
+            risk_name(run.risk),
+            serde_json::to_string(&run.reasons).map_err(StoreError::corrupt)?,
+            run.decision.as_ref().map(|d| d.kind.as_str()),
+            run.decision.as_ref().map(|d| d.by.as_str()),
+            run.decision.as_ref().map(|d| d.at),
             run.started_at
         ])?;
     ev.record(EventKind::ToolRunAdded { run: run.clone() })?;
+    if run.status == ToolRunStatus::AwaitingDecision
+        && let Some(task) = &run.task_id
+        && load_task(ev.tx, task)?.status == TaskStatus::Active
+    {
+        let what = match run.reasons.first() {
+            Some(p) => format!("{} ({})", run.tool, p.command),
+            None => run.tool.clone(),
+        };
+        transition(
+            ev,
+            task,
+            TaskStatus::NeedsConfirm,
+            Some(format!("waiting for your decision on {what}")),
+        )?;
+    }
     Ok(run)
 }
 
@@ -784,11 +865,13 @@ fn finish_run(
     output: &str,
 ) -> Result<ToolRun, StoreError> {
     let output = cap_output(output, MAX_TOOL_OUTPUT_BYTES);
+    let now = now_ms();
     ev.tx
         .prepare_cached(
-            "UPDATE tool_runs SET status = ?2, output = ?3, finished_at = ?4 WHERE id = ?1",
+            "UPDATE tool_runs SET status = ?2, output = ?3, finished_at = ?4,
+                 duration_ms = ?4 - COALESCE(decided_at, created_at) WHERE id = ?1",
         )?
-        .execute(params![id, status.as_str(), output, now_ms()])?;
+        .execute(params![id, status.as_str(), output, now])?;
     let run = load_run(ev.tx, id)?;
     ev.record(EventKind::ToolRunUpdated { run: run.clone() })?;
     Ok(run)

@@ -157,6 +157,8 @@ pub(crate) struct Hot {
     pub(crate) agents: Option<Arc<Vec<arranger_domain::Agent>>>,
     /// The model configuration.
     pub(crate) config: Option<Arc<arranger_domain::UserConfig>>,
+    /// The user's and the workspace's risk rules.
+    pub(crate) rules: Option<Arc<Vec<arranger_domain::Rule>>>,
 }
 
 impl Hot {
@@ -169,6 +171,7 @@ impl Hot {
                 | EventKind::TaskCreated { .. } => self.sessions = None,
                 EventKind::AgentUpdated { .. } => self.agents = None,
                 EventKind::ConfigUpdated { .. } => self.config = None,
+                EventKind::PolicyUpdated { .. } => self.rules = None,
                 _ => {}
             }
         }
@@ -1137,9 +1140,28 @@ pub(crate) fn transition(
 
 // ----- schema -----------------------------------------------------------------------------
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4];
 
 /// The user's model configuration and encrypted secrets.
+/// The tool gateway: each run's risk reasons, the decision's reason and time, its
+/// duration; the user's and the workspace's risk rules.
+fn v4(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "ALTER TABLE tool_runs ADD COLUMN reasons TEXT NOT NULL DEFAULT '[]';
+         ALTER TABLE tool_runs ADD COLUMN decision_reason TEXT;
+         ALTER TABLE tool_runs ADD COLUMN decided_at INTEGER;
+         ALTER TABLE tool_runs ADD COLUMN duration_ms INTEGER;
+         CREATE INDEX tool_runs_by_status ON tool_runs(status);
+         CREATE TABLE policy_rules (
+             n INTEGER PRIMARY KEY,
+             scope TEXT NOT NULL,     -- user | workspace
+             pattern TEXT NOT NULL,
+             action TEXT NOT NULL     -- allow | ask | high
+         );",
+    )?;
+    Ok(())
+}
+
 fn v3(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(
         "CREATE TABLE user_config (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);

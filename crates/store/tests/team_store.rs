@@ -220,6 +220,9 @@ async fn steps_tool_runs_and_assists_are_recorded_with_events() {
             call_id: "c1".into(),
             tool: "write_file".into(),
             args: json!({"path": "a"}),
+            risk: None,
+            reasons: vec![],
+            ask: false,
         })
         .await
         .unwrap();
@@ -279,6 +282,9 @@ async fn steps_tool_runs_and_assists_are_recorded_with_events() {
         call_id: "c2".into(),
         tool: "run_command".into(),
         args: json!({"command": "make"}),
+        risk: None,
+        reasons: vec![],
+        ask: false,
     })
     .await
     .unwrap();
@@ -477,6 +483,9 @@ async fn a_turn_its_usage_and_its_first_call_commit_together_and_broadcasts_ride
                 call_id: "c1".into(),
                 tool: "read_file".into(),
                 args: json!({"path": "a.rs"}),
+                risk: None,
+                reasons: vec![],
+                ask: false,
             }),
         )
         .await

@@ -1,17 +1,18 @@
 //! The agent engine (BRIEF B4): the model ↔ tool loop of one attempt at a task, with the
 //! full step record, compaction near the context window, cancellation and assists.
 
+use crate::gateway::{Judged, judge, unanswered};
 use crate::team::Team;
 use crate::tools::{Control, ToolSpec, run_worker_tool, worker_tools};
 use arranger_domain::{
     Agent, AgentDelta, AgentId, AgentRole, AssistStatus, Needs, Step, StepKind, Task, TaskId,
-    TaskStatus, ToolCall, ToolRunStatus, Usage,
+    TaskStatus, ToolCall, ToolRun, ToolRunStatus, Usage,
 };
 use arranger_llm::{
     CallTags, CancellationToken, ChatRequest, LlmCall, LlmError, Message, StreamEvent,
     ToolCallRequest, ToolDefinition,
 };
-use arranger_store::{StepOwner, StoreError, ToolRunStart};
+use arranger_store::{StepOwner, StoreError};
 use futures_util::StreamExt;
 use std::sync::Arc;
 
@@ -415,6 +416,44 @@ impl Team {
             Some(steps) => steps,
             None => self.store.steps(spec.owner.clone()).await?,
         };
+        // After a restart (or an idle drop): calls of the last turn that still wait for
+        // the user's decision, or were decided while nobody waited, are taken up first.
+        if let Some(t) = &spec.task
+            && spec.owner.assist.is_none()
+        {
+            let open = unanswered(&steps);
+            for run in self.store.tool_runs(t.clone()).await? {
+                if !matches!(
+                    run.status,
+                    ToolRunStatus::AwaitingDecision
+                        | ToolRunStatus::Denied
+                        | ToolRunStatus::Running
+                ) {
+                    continue;
+                }
+                match open.iter().find(|c| c.id == run.call_id) {
+                    Some(call) => {
+                        if let Some(end) = self
+                            .handle_run(agent, task, &spec, call, run, &mut steps, cancel)
+                            .await?
+                        {
+                            return Ok(end);
+                        }
+                    }
+                    // A helper's call whose assist ended with the restart.
+                    None if run.status == ToolRunStatus::AwaitingDecision => {
+                        self.store
+                            .finish_tool_run(
+                                run.id,
+                                ToolRunStatus::Cancelled,
+                                "not run: the assist it belonged to ended with a restart".into(),
+                            )
+                            .await?;
+                    }
+                    None => {}
+                }
+            }
+        }
         for _turn in 0..spec.max_turns {
             if cancel.is_cancelled() {
                 return Ok(Outcome::Cancelled);
@@ -461,19 +500,18 @@ impl Team {
                 reasoning: completion.reasoning.clone(),
                 tool_calls: calls.clone(),
             };
-            // The turn, its usage and the start of its first call commit together.
-            let first_call = calls
+            // The policy judges every call before anything runs; the turn, its usage and
+            // the start of its first call commit together.
+            let policy = self.policy().await?;
+            let judged: Vec<Option<Judged>> = calls
                 .iter()
                 .zip(&completion.tool_calls)
-                .next()
-                .filter(|(_, raw)| raw.arguments.is_ok())
-                .map(|(call, _)| ToolRunStart {
-                    task: spec.task.clone(),
-                    agent: agent.id.clone(),
-                    call_id: call.id.clone(),
-                    tool: call.name.clone(),
-                    args: call.arguments.clone(),
-                });
+                .map(|(call, raw)| raw.arguments.is_ok().then(|| judge(&policy, call)))
+                .collect();
+            let first_call = calls
+                .first()
+                .zip(judged.first().cloned().flatten())
+                .map(|(call, j)| Team::run_start(spec.task.clone(), agent.id.clone(), call, j));
             let (step, mut first_run) = self
                 .store
                 .record_turn(spec.owner.clone(), turn, usage, first_call)
@@ -496,7 +534,7 @@ impl Team {
                 continue;
             }
             silent_turns = 0;
-            for (call, raw) in calls.iter().zip(&completion.tool_calls) {
+            for ((call, raw), judged) in calls.iter().zip(&completion.tool_calls).zip(judged) {
                 if cancel.is_cancelled() {
                     if let Some(run) = first_run.take() {
                         self.store
@@ -509,7 +547,11 @@ impl Team {
                     }
                     return Ok(Outcome::Cancelled);
                 }
-                if let Err(bad) = &raw.arguments {
+                let (Ok(_), Some(judged)) = (&raw.arguments, judged) else {
+                    let bad = match &raw.arguments {
+                        Err(bad) => bad.to_string(),
+                        Ok(_) => "the policy could not judge the call".to_owned(),
+                    };
                     let result = StepKind::ToolResult {
                         call_id: call.id.clone(),
                         tool: call.name.clone(),
@@ -518,79 +560,25 @@ impl Team {
                     };
                     steps.push(self.store.append_step(spec.owner.clone(), result).await?);
                     continue;
-                }
+                };
                 let run = match first_run.take() {
                     Some(run) => run,
                     None => {
                         self.store
-                            .start_tool_run(ToolRunStart {
-                                task: spec.task.clone(),
-                                agent: agent.id.clone(),
-                                call_id: call.id.clone(),
-                                tool: call.name.clone(),
-                                args: call.arguments.clone(),
-                            })
+                            .start_tool_run(Team::run_start(
+                                spec.task.clone(),
+                                agent.id.clone(),
+                                call,
+                                judged,
+                            ))
                             .await?
                     }
                 };
-                let allowed = spec.tools.iter().any(|t| t.name == call.name);
-                let (output, is_error, control) = if !allowed {
-                    let names: Vec<&str> = spec.tools.iter().map(|t| t.name).collect();
-                    (
-                        format!(
-                            "there is no tool {:?} here; the tools are: {}",
-                            call.name,
-                            names.join(", ")
-                        ),
-                        true,
-                        Control::Continue,
-                    )
-                } else {
-                    let outcome = run_worker_tool(&self.host, call).await;
-                    match outcome.control {
-                        Control::Assist { question } if spec.may_assist => {
-                            match spec.task.as_ref().and(task) {
-                                Some(t) => {
-                                    let (answer, ok) =
-                                        self.assist(t, agent, question, cancel).await?;
-                                    (answer, !ok, Control::Continue)
-                                }
-                                None => (
-                                    "assists are only available while working on a task".into(),
-                                    true,
-                                    Control::Continue,
-                                ),
-                            }
-                        }
-                        Control::Assist { .. } => (
-                            "a helper cannot ask for help in turn; answer with what you know"
-                                .into(),
-                            true,
-                            Control::Continue,
-                        ),
-                        other => (outcome.output, outcome.is_error, other),
-                    }
-                };
-                let status = if is_error {
-                    ToolRunStatus::Error
-                } else {
-                    ToolRunStatus::Ok
-                };
-                let result = StepKind::ToolResult {
-                    call_id: call.id.clone(),
-                    tool: call.name.clone(),
-                    output,
-                    is_error,
-                };
-                let (_, step) = self
-                    .store
-                    .finish_tool_call(run.id, status, spec.owner.clone(), result)
-                    .await?;
-                steps.push(step);
-                match control {
-                    Control::Complete { summary } => return Ok(Outcome::Completed(summary)),
-                    Control::Block { reason } => return Ok(Outcome::Blocked(reason)),
-                    _ => {}
+                if let Some(end) = self
+                    .handle_run(agent, task, &spec, call, run, &mut steps, cancel)
+                    .await?
+                {
+                    return Ok(end);
                 }
             }
         }
@@ -598,6 +586,115 @@ impl Team {
             "no result after {} model turns",
             spec.max_turns
         )))
+    }
+
+    /// Takes one recorded run to its end: waits for the user's decision if it must, tells
+    /// the agent about a denial, or runs the tool; records the result. Returns how the
+    /// attempt ends when this call ends it.
+    #[allow(clippy::too_many_arguments)]
+    async fn handle_run(
+        self: &Arc<Self>,
+        agent: &Agent,
+        task: Option<&Task>,
+        spec: &RunSpec,
+        call: &ToolCall,
+        mut run: ToolRun,
+        steps: &mut Vec<Step>,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Outcome>, StoreError> {
+        if run.status == ToolRunStatus::AwaitingDecision {
+            match self.await_decision(&run.id, cancel).await? {
+                Some(decided) => run = decided,
+                // The server stops: the run keeps waiting; the next activation resumes it.
+                None if self.shutdown.is_cancelled() => return Ok(Some(Outcome::Cancelled)),
+                None => {
+                    self.store
+                        .finish_tool_run(
+                            run.id,
+                            ToolRunStatus::Cancelled,
+                            "not run: the task was cancelled while it waited for a decision".into(),
+                        )
+                        .await?;
+                    return Ok(Some(Outcome::Cancelled));
+                }
+            }
+        }
+        if run.status != ToolRunStatus::Running {
+            // Denied (or ended some other way): the agent learns why and adapts.
+            let result = StepKind::ToolResult {
+                call_id: call.id.clone(),
+                tool: call.name.clone(),
+                output: format!(
+                    "{} — this call did not run. Do not repeat it as it is: find another way, \
+                     or explain in your report why it is needed.",
+                    if run.output.is_empty() {
+                        run.status.as_str()
+                    } else {
+                        run.output.as_str()
+                    }
+                ),
+                is_error: true,
+            };
+            steps.push(self.store.append_step(spec.owner.clone(), result).await?);
+            return Ok(None);
+        }
+        let allowed = spec.tools.iter().any(|t| t.name == call.name);
+        let (output, is_error, control) = if !allowed {
+            let names: Vec<&str> = spec.tools.iter().map(|t| t.name).collect();
+            (
+                format!(
+                    "there is no tool {:?} here; the tools are: {}",
+                    call.name,
+                    names.join(", ")
+                ),
+                true,
+                Control::Continue,
+            )
+        } else {
+            let outcome = run_worker_tool(&self.host, call).await;
+            match outcome.control {
+                Control::Assist { question } if spec.may_assist => {
+                    match spec.task.as_ref().and(task) {
+                        Some(t) => {
+                            let (answer, ok) = self.assist(t, agent, question, cancel).await?;
+                            (answer, !ok, Control::Continue)
+                        }
+                        None => (
+                            "assists are only available while working on a task".into(),
+                            true,
+                            Control::Continue,
+                        ),
+                    }
+                }
+                Control::Assist { .. } => (
+                    "a helper cannot ask for help in turn; answer with what you know".into(),
+                    true,
+                    Control::Continue,
+                ),
+                other => (outcome.output, outcome.is_error, other),
+            }
+        };
+        let status = if is_error {
+            ToolRunStatus::Error
+        } else {
+            ToolRunStatus::Ok
+        };
+        let result = StepKind::ToolResult {
+            call_id: call.id.clone(),
+            tool: call.name.clone(),
+            output,
+            is_error,
+        };
+        let (_, step) = self
+            .store
+            .finish_tool_call(run.id, status, spec.owner.clone(), result)
+            .await?;
+        steps.push(step);
+        Ok(match control {
+            Control::Complete { summary } => Some(Outcome::Completed(summary)),
+            Control::Block { reason } => Some(Outcome::Blocked(reason)),
+            _ => None,
+        })
     }
 
     /// Streams one model turn, forwarding its pieces to the user's live connections.

@@ -8,10 +8,12 @@
 
 pub mod defaults;
 mod engine;
+mod gateway;
 mod manager;
 mod team;
 pub mod tools;
 
 pub use engine::ChatError;
+pub use gateway::DecideError;
 pub use manager::mentioned;
 pub use team::{Team, TeamConfig, TeamError, TeamServices};

@@ -71,11 +71,15 @@ pub struct Team {
     pub(crate) services: Arc<TeamServices>,
     /// Tasks running now, with their cancellation and agent.
     pub(crate) running: Mutex<HashMap<TaskId, (CancellationToken, AgentId)>>,
+    /// Waiters for the user's decisions, by tool run.
+    pub(crate) decisions: Mutex<HashMap<String, Arc<Notify>>>,
+    /// Running tasks that wait for a decision (they leave room for others).
+    pub(crate) waiting: std::sync::atomic::AtomicUsize,
     /// Serialises the Manager's handling of messages per user.
     pub(crate) manager_turn: tokio::sync::Mutex<()>,
     /// Serialises 1:1 chats per user, so records do not interleave.
     pub(crate) chat_turn: tokio::sync::Mutex<()>,
-    wake: Notify,
+    pub(crate) wake: Notify,
     pub(crate) deltas: broadcast::Sender<Arc<AgentDelta>>,
     pub(crate) shutdown: CancellationToken,
     /// Tasks whose record someone other than their worker added to since it last read it.
@@ -114,6 +118,8 @@ impl Team {
             store,
             services,
             running: Mutex::new(HashMap::new()),
+            decisions: Mutex::new(HashMap::new()),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
             manager_turn: tokio::sync::Mutex::new(()),
             chat_turn: tokio::sync::Mutex::new(()),
             wake: Notify::new(),
@@ -130,6 +136,17 @@ impl Team {
         tokio::spawn(with_user(team.user.clone(), async move {
             scheduler.schedule().await
         }));
+        // Tasks that waited for a decision when the server stopped wait again.
+        let agents = team.store.list_agents().await?;
+        for task in team.store.tasks_in(TaskStatus::NeedsConfirm).await? {
+            if let Some(agent) = agents
+                .iter()
+                .find(|a| Some(&a.id) == task.assignee.as_ref())
+                .cloned()
+            {
+                team.start_worker(task, agent);
+            }
+        }
         team.wake.notify_one();
         Ok(team)
     }
@@ -317,7 +334,8 @@ impl Team {
         waiting.extend(self.store.tasks_in(TaskStatus::Pending).await?);
         for task in waiting {
             let running = self.running.lock().map(|r| r.len()).unwrap_or(usize::MAX);
-            if running >= self.services.config.max_concurrent_tasks {
+            let waiting = self.waiting.load(std::sync::atomic::Ordering::Relaxed);
+            if running.saturating_sub(waiting) >= self.services.config.max_concurrent_tasks {
                 return Ok(());
             }
             self.assign(task, None).await?;
@@ -406,6 +424,20 @@ impl Team {
             .store
             .assign_task(task.id.clone(), agent.id.clone(), scores, Some(announce))
             .await?;
+        self.start_worker(task, agent);
+        Ok(())
+    }
+
+    /// Whether a worker runs `task` now.
+    pub(crate) fn is_running(&self, task: &TaskId) -> bool {
+        self.running
+            .lock()
+            .map(|r| r.contains_key(task))
+            .unwrap_or(true)
+    }
+
+    /// Starts `agent` on `task` (already Active or NeedsConfirm).
+    pub(crate) fn start_worker(self: &Arc<Self>, task: Task, agent: Agent) {
         let cancel = self.shutdown.child_token();
         if let Ok(mut running) = self.running.lock() {
             running.insert(task.id.clone(), (cancel.clone(), agent.id.clone()));
@@ -419,7 +451,6 @@ impl Team {
             }
             team.wake.notify_one();
         }));
-        Ok(())
     }
 
     async fn tell_no_model(&self, session: &SessionId) {

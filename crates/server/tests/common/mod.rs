@@ -59,7 +59,11 @@ impl TestServer {
 
     /// A multi-user server whose default model is served at `llm_base_url` (the fake).
     pub async fn multi_with_llm(llm_base_url: &str) -> Self {
-        let data = tempfile::tempdir().unwrap();
+        Self::multi_in_with_llm(tempfile::tempdir().unwrap(), llm_base_url).await
+    }
+
+    /// [`TestServer::multi_with_llm`] on an existing data directory (a restart).
+    pub async fn multi_in_with_llm(data: tempfile::TempDir, llm_base_url: &str) -> Self {
         let mut c = config(data.path().to_owned(), Mode::MultiUser, Limits::default());
         c.llm = Some(
             arranger_llm::ProviderConfig::new(arranger_llm::ProviderKind::OpenAi, "fake-model")
