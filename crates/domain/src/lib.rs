@@ -13,6 +13,7 @@ pub mod command;
 pub mod event;
 pub mod fs;
 pub mod ids;
+pub mod mcp;
 pub mod run;
 pub mod session;
 pub mod task;
@@ -21,6 +22,10 @@ pub use agent::{Agent, AgentModel, AgentRole, Needs, Score};
 pub use command::{CommandAction, UserCommand, validate_command_id};
 pub use event::{Event, EventKind, StateScope};
 pub use ids::{AgentId, MessageId, SessionId, TaskId, UserId};
+pub use mcp::{
+    McpServerSpec, McpServerState, McpServerStatus, McpToolDef, McpTransport, McpVar, SecretInfo,
+    ToolRisk,
+};
 pub use run::{
     AgentDelta, AssistRequest, AssistStatus, DailyUsage, LlmHealth, ProviderEntry, Step, StepKind,
     ToolCall, ToolRun, ToolRunStatus, Usage, UserConfig, date_of_day, day_of,

@@ -478,6 +478,16 @@ pub async fn dispatch(
                 exited: r.exit_code.map(|code| TerminalExited { code }),
             }
         }),
+        SecretSet::NAME => call!(SecretSet, |p| store
+            .set_secret(p.name, p.value, ctx.team.services().secrets.clone())
+            .await
+            .map_err(store_error)?),
+        SecretDelete::NAME => call!(SecretDelete, |p| DeletedResult {
+            deleted: store.delete_secret(p.name).await.map_err(store_error)?
+        }),
+        SecretList::NAME => call!(SecretList, |_p| SecretListResult {
+            secrets: store.list_secrets().await.map_err(store_error)?
+        }),
         other => Err(ErrorObject::new(
             codes::METHOD_NOT_FOUND,
             format!("no method {other:?}; server.info lists the methods this server answers"),

@@ -1137,7 +1137,7 @@ pub(crate) fn transition(
 
 // ----- schema -----------------------------------------------------------------------------
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, crate::mcp_store::migration];
 
 /// The user's model configuration and encrypted secrets.
 fn v3(tx: &Transaction<'_>) -> Result<(), StoreError> {
