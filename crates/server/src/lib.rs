@@ -22,6 +22,7 @@ mod sessions;
 pub use auth::{Authenticator, SINGLE_USER_ID};
 pub use config::{Limits, Mode, ServerConfig, default_pool};
 pub use error::ServerError;
+pub use arranger_mcp::McpConfig;
 pub use sessions::{SessionContext, SessionManager};
 
 use std::future::Future;

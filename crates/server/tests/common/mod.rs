@@ -45,6 +45,7 @@ fn config(data: PathBuf, mode: Mode, limits: Limits) -> ServerConfig {
         llm: None,
         team: arranger_team::TeamConfig::default(),
         pool: arranger_server::default_pool(),
+        mcp: arranger_server::McpConfig::default(),
     }
 }
 
