@@ -78,6 +78,22 @@ impl TestServer {
         }
     }
 
+    /// A multi-user server with these MCP limits and timings.
+    pub async fn multi_with_mcp(mcp: arranger_server::McpConfig) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut c = config(data.path().to_owned(), Mode::MultiUser, Limits::default());
+        c.mcp = mcp;
+        let (addr, stop, handle) = start(c).await;
+        let dir = SqliteDirectory::open(&data.path().join("arranger.db")).unwrap();
+        TestServer {
+            addr,
+            data,
+            dir: Some(dir),
+            stop: Some(stop),
+            handle: Some(handle),
+        }
+    }
+
     /// The workspace of a user, on the host.
     pub fn workspace_of(&self, user_id: &str) -> PathBuf {
         self.data
