@@ -55,7 +55,18 @@ pub fn validate_secret_name(name: &str) -> Result<(), String> {
 
 /// How risky calling a tool is, for the policy: `medium` unless the user says otherwise.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ToolRisk {
@@ -218,11 +229,13 @@ impl McpServerSpec {
                 if command.trim().is_empty() {
                     return Err(format!("MCP server {name:?}: the command is empty"));
                 }
-                text(&format!("MCP server {name:?}: the command"), command, MAX_TEXT)?;
+                text(
+                    &format!("MCP server {name:?}: the command"),
+                    command,
+                    MAX_TEXT,
+                )?;
                 if args.len() > MAX_ARGS {
-                    return Err(format!(
-                        "MCP server {name:?}: at most {MAX_ARGS} arguments"
-                    ));
+                    return Err(format!("MCP server {name:?}: at most {MAX_ARGS} arguments"));
                 }
                 for a in args {
                     text(&format!("MCP server {name:?}: each argument"), a, MAX_TEXT)?;
@@ -268,7 +281,11 @@ impl McpServerSpec {
             ));
         }
         for tool in self.tool_risk.keys() {
-            text(&format!("MCP server {name:?}: a tool_risk tool name"), tool, 256)?;
+            text(
+                &format!("MCP server {name:?}: a tool_risk tool name"),
+                tool,
+                256,
+            )?;
         }
         Ok(())
     }
@@ -419,7 +436,11 @@ mod tests {
         for bad in ["", "A", "a b", "a__b", "a.b", &"a".repeat(33)] {
             assert!(validate_server_name(bad).is_err(), "{bad}");
         }
-        assert!(stdio("ok", vec![var("TOKEN", Some("GH"), None)]).validate().is_ok());
+        assert!(
+            stdio("ok", vec![var("TOKEN", Some("GH"), None)])
+                .validate()
+                .is_ok()
+        );
         let both = stdio("ok", vec![var("TOKEN", Some("GH"), Some("x"))]);
         assert!(both.validate().unwrap_err().contains("exactly one"));
         let neither = stdio("ok", vec![var("TOKEN", None, None)]);
@@ -445,8 +466,18 @@ mod tests {
             enabled: true,
             tool_risk: BTreeMap::new(),
         };
-        assert!(http("https://mcp.example.com/mcp", vec![]).validate().is_ok());
-        for bad in ["ftp://x", "https://", "http:///x", "https://a b", "example.com"] {
+        assert!(
+            http("https://mcp.example.com/mcp", vec![])
+                .validate()
+                .is_ok()
+        );
+        for bad in [
+            "ftp://x",
+            "https://",
+            "http:///x",
+            "https://a b",
+            "example.com",
+        ] {
             assert!(http(bad, vec![]).validate().is_err(), "{bad}");
         }
         let auth = var("Authorization", Some("GH"), None);
@@ -469,7 +500,10 @@ mod tests {
             "name": "e", "transport": {"type": "stdio", "command": "node", "enviroment": []}
         }));
         assert!(typo.is_err());
-        let secretive = stdio("s", vec![var("A", Some("S1"), None), var("B", None, Some("v"))]);
+        let secretive = stdio(
+            "s",
+            vec![var("A", Some("S1"), None), var("B", None, Some("v"))],
+        );
         assert_eq!(secretive.secret_names(), ["S1"]);
     }
 
@@ -486,12 +520,22 @@ mod tests {
         // A tool name may itself contain "__"; the server name never does.
         let n = mcp_tool_name("a-b", "x__y").unwrap();
         assert_eq!(parse_mcp_tool_name(&n), Some(("a-b", "x__y")));
-        assert_eq!(mcp_tool_name("s", "get-sum").as_deref(), Some("mcp__s__get-sum"));
+        assert_eq!(
+            mcp_tool_name("s", "get-sum").as_deref(),
+            Some("mcp__s__get-sum")
+        );
         assert_eq!(mcp_tool_name("s", "a.b"), None);
         assert_eq!(mcp_tool_name("s", ""), None);
         assert_eq!(mcp_tool_name("s", &"t".repeat(60)), None);
         assert_eq!(mcp_tool_name("S", "t"), None);
-        for bad in ["read_file", "mcp__", "mcp__x", "mcp__x__", "mcp__X__t", "mcp____t"] {
+        for bad in [
+            "read_file",
+            "mcp__",
+            "mcp__x",
+            "mcp__x__",
+            "mcp__X__t",
+            "mcp____t",
+        ] {
             assert_eq!(parse_mcp_tool_name(bad), None, "{bad}");
         }
     }

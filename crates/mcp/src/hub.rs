@@ -207,7 +207,9 @@ fn not_found(name: &str) -> McpError {
 
 fn store_err(name: &str, e: StoreError) -> McpError {
     match e {
-        StoreError::NotFound { what: "MCP server", .. } => not_found(name),
+        StoreError::NotFound {
+            what: "MCP server", ..
+        } => not_found(name),
         StoreError::NotFound { what: "secret", id } => McpError::Invalid(format!(
             "MCP server {name:?} needs secret {id:?}, which is not set; set it with secret.set"
         )),
@@ -351,11 +353,8 @@ impl McpHub {
             }
             for e in entries {
                 let mut rx = e.phase.subscribe();
-                let _ = tokio::time::timeout(
-                    Duration::from_secs(3),
-                    rx.wait_for(|p| !p.active()),
-                )
-                .await;
+                let _ = tokio::time::timeout(Duration::from_secs(3), rx.wait_for(|p| !p.active()))
+                    .await;
             }
         }
     }
@@ -534,13 +533,14 @@ impl McpHub {
         }
         let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
         let secs = self.config.call_timeout.as_secs_f64();
-        let answer = tokio::time::timeout(self.config.call_timeout, live.peer.call_tool_once(params))
-            .await
-            .map_err(|_| {
-                McpError::Timeout(format!(
-                    "{name} did not answer within {secs:.0} s; the call was cancelled"
-                ))
-            })?;
+        let answer =
+            tokio::time::timeout(self.config.call_timeout, live.peer.call_tool_once(params))
+                .await
+                .map_err(|_| {
+                    McpError::Timeout(format!(
+                        "{name} did not answer within {secs:.0} s; the call was cancelled"
+                    ))
+                })?;
         if let Some(e) = um.servers.lock().await.get(server) {
             e.touch();
         }
@@ -554,7 +554,10 @@ impl McpHub {
             Err(McpError::Tool(m)) => return Err(McpError::Tool(live.redact.apply(&m))),
             Err(e) => return Err(e),
         };
-        let text = cap(live.redact.apply(&result_text(&result)), self.config.max_result_bytes);
+        let text = cap(
+            live.redact.apply(&result_text(&result)),
+            self.config.max_result_bytes,
+        );
         if result.is_error == Some(true) {
             return Err(McpError::Tool(if text.is_empty() {
                 format!("{name} failed without saying why")
@@ -613,13 +616,11 @@ impl McpHub {
             entry
         };
         let mut rx = entry.phase.subscribe();
-        let budget = (self.config.start_timeout + Duration::from_secs(5))
-            * (self.config.max_restarts + 1);
+        let budget =
+            (self.config.start_timeout + Duration::from_secs(5)) * (self.config.max_restarts + 1);
         let outcome = tokio::time::timeout(budget, rx.wait_for(|p| !matches!(p, Phase::Starting)))
             .await
-            .map_err(|_| {
-                McpError::Timeout(format!("MCP server {name:?} did not start in time"))
-            })?
+            .map_err(|_| McpError::Timeout(format!("MCP server {name:?} did not start in time")))?
             .map(|p| p.clone())
             .map_err(|_| McpError::Unavailable(format!("MCP server {name:?} was removed")))?;
         match outcome {
@@ -668,10 +669,10 @@ impl McpHub {
         };
         check?;
         let token = CancellationToken::new();
-        if let Ok(mut s) = entry.stop.lock() {
-            if let Some(old) = s.replace(token.clone()) {
-                old.cancel();
-            }
+        if let Ok(mut s) = entry.stop.lock()
+            && let Some(old) = s.replace(token.clone())
+        {
+            old.cancel();
         }
         entry.phase.send_replace(Phase::Starting);
         let sup = Supervisor {
@@ -870,6 +871,7 @@ impl Supervisor {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
                 let status = exit_status(&mut child).await;
+                stderr.drained(Duration::from_millis(500)).await;
                 return Ended::Crashed(format!(
                     "the MCP handshake failed ({e}){status}{}",
                     stderr.suffix()
@@ -885,19 +887,28 @@ impl Supervisor {
         };
         tracing::debug!(user = %self.user, server = %self.spec.name, tools = tools.len(), "MCP server running");
         self.running(service.peer().clone(), tools);
-        let ended = tokio::select! {
-            status = child.wait() => Ended::Crashed(format!(
-                "it exited ({}){}",
-                status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()),
-                stderr.suffix()
-            )),
-            _ = service.waiting() => Ended::Crashed(format!("it closed the connection{}", stderr.suffix())),
-            _ = self.stop.cancelled() => Ended::Stopped,
+        let stopped = tokio::select! {
+            _ = child.wait() => false,
+            _ = service.waiting() => false,
+            _ = self.stop.cancelled() => true,
         };
-        // `_group` kills the whole group when dropped here; reap the child.
+        if stopped {
+            // `_group` kills the whole group when dropped; reap the child.
+            drop(_group);
+            let _ = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
+            return Ended::Stopped;
+        }
+        // It exited or closed its end: say how, with the end of its standard error.
+        let status = exit_status(&mut child).await;
         drop(_group);
         let _ = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
-        ended
+        stderr.drained(Duration::from_millis(500)).await;
+        let how = if status.is_empty() {
+            "it closed the connection".to_owned()
+        } else {
+            status.trim_start_matches("; ").to_owned()
+        };
+        Ended::Crashed(format!("{how}{}", stderr.suffix()))
     }
 
     async fn run_http(&self) -> Ended {
@@ -916,7 +927,8 @@ impl Supervisor {
             };
             map.insert(n, v);
         }
-        let config = StreamableHttpClientTransportConfig::with_uri(url.as_str()).custom_headers(map);
+        let config =
+            StreamableHttpClientTransportConfig::with_uri(url.as_str()).custom_headers(map);
         let transport = StreamableHttpClientTransport::with_client(self.http.clone(), config);
         let connect = async {
             let service = ().serve(transport).await.map_err(|e| e.to_string())?;
@@ -947,7 +959,7 @@ impl Supervisor {
 
 /// `", exit status N"` when the child has exited (waiting briefly), else `""`.
 async fn exit_status(child: &mut tokio::process::Child) -> String {
-    match tokio::time::timeout(Duration::from_millis(500), child.wait()).await {
+    match tokio::time::timeout(Duration::from_secs(1), child.wait()).await {
         Ok(Ok(s)) => format!("; it exited ({s})"),
         _ => String::new(),
     }

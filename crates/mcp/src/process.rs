@@ -32,10 +32,22 @@ impl Drop for GroupKill {
 }
 
 /// The last part of a process's standard error, with secrets masked.
-#[derive(Clone, Default)]
-pub(crate) struct StderrTail(Arc<Mutex<String>>);
+#[derive(Clone)]
+pub(crate) struct StderrTail(Arc<Mutex<String>>, tokio::sync::watch::Sender<bool>);
+
+impl Default for StderrTail {
+    fn default() -> Self {
+        StderrTail(Arc::default(), tokio::sync::watch::channel(false).0)
+    }
+}
 
 impl StderrTail {
+    /// Waits (at most `max`) until standard error was read to its end.
+    pub(crate) async fn drained(&self, max: std::time::Duration) {
+        let mut rx = self.1.subscribe();
+        let _ = tokio::time::timeout(max, rx.wait_for(|d| *d)).await;
+    }
+
     fn push(&self, line: &str) {
         if let Ok(mut t) = self.0.lock() {
             t.push_str(line);
@@ -52,7 +64,11 @@ impl StderrTail {
 
     /// `"; standard error: …"` or `""` when it printed nothing.
     pub(crate) fn suffix(&self) -> String {
-        let t = self.0.lock().map(|t| t.trim().to_owned()).unwrap_or_default();
+        let t = self
+            .0
+            .lock()
+            .map(|t| t.trim().to_owned())
+            .unwrap_or_default();
         if t.is_empty() {
             String::new()
         } else {
@@ -103,9 +119,9 @@ pub(crate) async fn spawn(
     let cwd_rel = launch.cwd.unwrap_or("").to_owned();
     // Resolving the directory and building the Landlock ruleset touch the file system.
     let (cwd, mut prepared) = tokio::task::spawn_blocking(move || {
-        let (_, dir) = ws.resolve_dir(&cwd_rel).map_err(|e| {
-            McpError::Invalid(format!("the MCP server's cwd {cwd_rel:?}: {e}"))
-        })?;
+        let (_, dir) = ws
+            .resolve_dir(&cwd_rel)
+            .map_err(|e| McpError::Invalid(format!("the MCP server's cwd {cwd_rel:?}: {e}")))?;
         let prepared = sb
             .prepare(ws.root())
             .map_err(|e| McpError::Unavailable(format!("cannot sandbox the MCP server: {e}")))?;
@@ -193,6 +209,7 @@ pub(crate) async fn spawn(
         if !line.is_empty() {
             keep.push(&redact.apply(&String::from_utf8_lossy(&line)));
         }
+        keep.1.send_replace(true);
     });
     Ok(Spawned {
         child,

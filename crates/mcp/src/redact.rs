@@ -19,7 +19,7 @@ impl Redactor {
             .filter(|(_, v)| v.len() >= Self::MIN_LEN)
             .map(|(n, v)| (v.clone(), n.clone()))
             .collect();
-        values.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        values.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
         Redactor { values }
     }
 
@@ -47,6 +47,9 @@ mod tests {
         m.insert("B".to_owned(), "abcdefgh".to_owned());
         m.insert("C".to_owned(), "ab".to_owned());
         let r = Redactor::new(&m);
-        assert_eq!(r.apply("x abcdefgh y abcdef ab"), "x [secret B] y [secret A] ab");
+        assert_eq!(
+            r.apply("x abcdefgh y abcdef ab"),
+            "x [secret B] y [secret A] ab"
+        );
     }
 }

@@ -19,7 +19,9 @@ fn everything_bin() -> PathBuf {
     let path = std::env::var_os("ARRANGER_MCP_EVERYTHING")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default();
             home.join(".cache/arranger-npm/node_modules/.bin/mcp-server-everything")
         });
     assert!(
@@ -146,7 +148,11 @@ async fn wait_state(c: &mut Client, name: &str, want: &str) -> Value {
     }
 }
 
-async fn call(c: &mut Client, tool: &str, args: Value) -> Result<String, arranger_client::ClientError> {
+async fn call(
+    c: &mut Client,
+    tool: &str,
+    args: Value,
+) -> Result<String, arranger_client::ClientError> {
     c.call_raw("mcp.call", json!({"tool": tool, "arguments": args}))
         .await
         .map(|v| v["text"].as_str().unwrap_or_default().to_owned())
@@ -190,7 +196,10 @@ async fn the_everything_server_lists_and_runs_echo_and_other_users_see_nothing()
     assert_eq!(echo["server"], "everything");
     assert_eq!(echo["tool"], "echo");
     assert_eq!(echo["risk"], "low");
-    assert_eq!(echo["input_schema"]["properties"]["message"]["type"], "string");
+    assert_eq!(
+        echo["input_schema"]["properties"]["message"]["type"],
+        "string"
+    );
     let others: Vec<&Value> = tools["tools"]
         .as_array()
         .unwrap()
@@ -200,19 +209,27 @@ async fn the_everything_server_lists_and_runs_echo_and_other_users_see_nothing()
     assert!(others.iter().all(|t| t["risk"] == "medium"), "{tools}");
     assert_eq!(server_state(&mut a, "everything").await["state"], "running");
 
-    let out = call(&mut a, "mcp__everything__echo", json!({"message": "hello through MCP"}))
-        .await
-        .unwrap();
+    let out = call(
+        &mut a,
+        "mcp__everything__echo",
+        json!({"message": "hello through MCP"}),
+    )
+    .await
+    .unwrap();
     assert!(out.contains("hello through MCP"), "{out}");
     // All tools of every server at once, too.
     let all = a.call_raw("mcp.tools", json!({})).await.unwrap();
     assert!(all["tools"].as_array().unwrap().len() >= 2, "{all}");
     // Bad calls say what is wrong.
-    let e = call(&mut a, "mcp__everything__nope", json!({})).await.unwrap_err();
+    let e = call(&mut a, "mcp__everything__nope", json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some(codes::NOT_FOUND), "{e}");
     let e = call(&mut a, "read_file", json!({})).await.unwrap_err();
     assert_eq!(e.code(), Some(codes::INVALID_PARAMS), "{e}");
-    let e = call(&mut a, "mcp__everything__echo", json!([1])).await.unwrap_err();
+    let e = call(&mut a, "mcp__everything__echo", json!([1]))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some(codes::INVALID_PARAMS), "{e}");
 
     // Bob: none of it exists for him, by any method.
@@ -234,15 +251,25 @@ async fn the_everything_server_lists_and_runs_echo_and_other_users_see_nothing()
         .await
         .unwrap();
     assert_eq!(removed["deleted"], false);
-    let events = b.call_raw("events.list", json!({"limit": 1000})).await.unwrap();
+    let events = b
+        .call_raw("events.list", json!({"limit": 1000}))
+        .await
+        .unwrap();
     assert!(!events.to_string().contains("mcp_server"), "{events}");
     // Alice's server is untouched and still answers.
     assert_eq!(server_state(&mut a, "everything").await["state"], "running");
-    let out = call(&mut a, "mcp__everything__echo", json!({"message": "still here"}))
+    let out = call(
+        &mut a,
+        "mcp__everything__echo",
+        json!({"message": "still here"}),
+    )
+    .await
+    .unwrap();
+    assert!(out.contains("still here"));
+    let events = a
+        .call_raw("events.list", json!({"limit": 1000}))
         .await
         .unwrap();
-    assert!(out.contains("still here"));
-    let events = a.call_raw("events.list", json!({"limit": 1000})).await.unwrap();
     assert!(events.to_string().contains("mcp_server_updated"));
 
     // Removing stops it.
@@ -270,9 +297,12 @@ async fn a_stdio_server_is_sandboxed_and_gets_only_the_secrets_mapped_into_it() 
     let bob = user_id(&mut b).await;
     std::fs::write(srv.workspace_of(&alice).join("tiny.js"), TINY_SERVER).unwrap();
     std::fs::write(srv.workspace_of(&alice).join("mine.txt"), "alice's own").unwrap();
-    b.call_raw("fs.write", json!({"path": "bob.txt", "content": "bob's secret file"}))
-        .await
-        .unwrap();
+    b.call_raw(
+        "fs.write",
+        json!({"path": "bob.txt", "content": "bob's secret file"}),
+    )
+    .await
+    .unwrap();
     a.call_raw("events.subscribe", json!({"since": 0, "files": false}))
         .await
         .unwrap();
@@ -280,7 +310,10 @@ async fn a_stdio_server_is_sandboxed_and_gets_only_the_secrets_mapped_into_it() 
     const VALUE: &str = "s3cr3t-token-value-4711";
     // A definition naming a missing secret is refused with what to do.
     let e = a
-        .call_raw("mcp.add", tiny_spec("tiny", json!([{"name": "TOKEN", "secret": "API_TOKEN"}])))
+        .call_raw(
+            "mcp.add",
+            tiny_spec("tiny", json!([{"name": "TOKEN", "secret": "API_TOKEN"}])),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some(codes::INVALID_PARAMS), "{e}");
@@ -291,9 +324,12 @@ async fn a_stdio_server_is_sandboxed_and_gets_only_the_secrets_mapped_into_it() 
         .unwrap();
     assert_eq!(info["name"], "API_TOKEN");
     assert!(!info.to_string().contains(VALUE));
-    a.call_raw("secret.set", json!({"name": "UNMAPPED", "value": "never-passed-value"}))
-        .await
-        .unwrap();
+    a.call_raw(
+        "secret.set",
+        json!({"name": "UNMAPPED", "value": "never-passed-value"}),
+    )
+    .await
+    .unwrap();
     a.call_raw(
         "mcp.add",
         tiny_spec(
@@ -320,7 +356,17 @@ async fn a_stdio_server_is_sandboxed_and_gets_only_the_secrets_mapped_into_it() 
         .collect();
     for k in &keys {
         assert!(
-            ["PATH", "HOME", "TMPDIR", "LANG", "TERM", "RUSTUP_HOME", "TOKEN", "PLAIN"].contains(k),
+            [
+                "PATH",
+                "HOME",
+                "TMPDIR",
+                "LANG",
+                "TERM",
+                "RUSTUP_HOME",
+                "TOKEN",
+                "PLAIN"
+            ]
+            .contains(k),
             "unexpected variable {k} in {keys:?}"
         );
     }
@@ -351,8 +397,16 @@ async fn a_stdio_server_is_sandboxed_and_gets_only_the_secrets_mapped_into_it() 
     let bob_file = srv.workspace_of(&bob).join("bob.txt");
     for path in [
         bob_file.to_string_lossy().into_owned(),
-        srv.data.path().join("arranger.db").to_string_lossy().into_owned(),
-        srv.data.path().join("secret.key").to_string_lossy().into_owned(),
+        srv.data
+            .path()
+            .join("arranger.db")
+            .to_string_lossy()
+            .into_owned(),
+        srv.data
+            .path()
+            .join("secret.key")
+            .to_string_lossy()
+            .into_owned(),
         "/proc/self/environ".to_owned(),
     ] {
         let e = call(&mut a, "mcp__tiny__read", json!({"path": path}))
@@ -374,11 +428,20 @@ async fn a_stdio_server_is_sandboxed_and_gets_only_the_secrets_mapped_into_it() 
     assert_eq!(names, ["API_TOKEN", "UNMAPPED"]);
     let listed = a.call_raw("mcp.list", json!({})).await.unwrap();
     assert!(!listed.to_string().contains(VALUE), "{listed}");
-    assert_eq!(listed["servers"][0]["spec"]["transport"]["env"][0]["secret"], "API_TOKEN");
-    let events = a.call_raw("events.list", json!({"limit": 1000})).await.unwrap();
+    assert_eq!(
+        listed["servers"][0]["spec"]["transport"]["env"][0]["secret"],
+        "API_TOKEN"
+    );
+    let events = a
+        .call_raw("events.list", json!({"limit": 1000}))
+        .await
+        .unwrap();
     let text = events.to_string();
     assert!(text.contains("secret_updated") && text.contains("API_TOKEN"));
-    assert!(!text.contains(VALUE) && !text.contains("never-passed-value"), "{text}");
+    assert!(
+        !text.contains(VALUE) && !text.contains("never-passed-value"),
+        "{text}"
+    );
     // Streamed notifications too.
     let deadline = Instant::now() + Duration::from_millis(500);
     while Instant::now() < deadline {
@@ -397,13 +460,18 @@ async fn a_stdio_server_is_sandboxed_and_gets_only_the_secrets_mapped_into_it() 
         .unwrap();
     assert_eq!(deleted["deleted"], false);
     let e = b
-        .call_raw("mcp.add", tiny_spec("tiny", json!([{"name": "TOKEN", "secret": "API_TOKEN"}])))
+        .call_raw(
+            "mcp.add",
+            tiny_spec("tiny", json!([{"name": "TOKEN", "secret": "API_TOKEN"}])),
+        )
         .await
         .unwrap_err();
     assert!(e.to_string().contains("not set"), "{e}");
 
     // A crash while running is recovered: the server is restarted.
-    let e = call(&mut a, "mcp__tiny__crash", json!({})).await.unwrap_err();
+    let e = call(&mut a, "mcp__tiny__crash", json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some(codes::UNAVAILABLE), "{e}");
     let s = wait_state(&mut a, "tiny", "running").await;
     assert!(s["restarts"].as_u64().unwrap() >= 1, "{s}");
@@ -416,7 +484,10 @@ async fn a_stdio_server_is_sandboxed_and_gets_only_the_secrets_mapped_into_it() 
         .parse()
         .unwrap();
     assert_ne!(pid, pid2);
-    assert!(!Path::new(&format!("/proc/{pid}")).exists(), "the crashed server lingers");
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "the crashed server lingers"
+    );
     srv.stop().await;
     // Shutdown stops it.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -453,11 +524,17 @@ async fn crash_loops_end_crashed_and_the_running_limit_and_idle_stop_hold() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some(codes::UNAVAILABLE), "{e}");
-    assert!(e.to_string().contains("crashed") && e.to_string().contains("boom"), "{e}");
+    assert!(
+        e.to_string().contains("crashed") && e.to_string().contains("boom"),
+        "{e}"
+    );
     let s = server_state(&mut a, "crashy").await;
     assert_eq!(s["state"], "crashed", "{s}");
     assert_eq!(s["restarts"], 3, "{s}");
-    assert!(s["last_error"].as_str().unwrap().contains("boom on stderr"), "{s}");
+    assert!(
+        s["last_error"].as_str().unwrap().contains("boom on stderr"),
+        "{s}"
+    );
     // Asking again does not restart the loop; saving the definition again does.
     let e = call(&mut a, "mcp__crashy__x", json!({})).await.unwrap_err();
     assert!(e.to_string().contains("mcp.add"), "{e}");
@@ -486,14 +563,20 @@ async fn crash_loops_end_crashed_and_the_running_limit_and_idle_stop_hold() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("not found"), "{e}");
-    a.call_raw("mcp.remove", json!({"name": "missing"})).await.unwrap();
+    a.call_raw("mcp.remove", json!({"name": "missing"}))
+        .await
+        .unwrap();
 
     // One running server at most: the second waits for the first to go idle.
     for name in ["one", "two"] {
-        a.call_raw("mcp.add", tiny_spec(name, json!([]))).await.unwrap();
+        a.call_raw("mcp.add", tiny_spec(name, json!([])))
+            .await
+            .unwrap();
     }
     call(&mut a, "mcp__one__whoami", json!({})).await.unwrap();
-    let e = call(&mut a, "mcp__two__whoami", json!({})).await.unwrap_err();
+    let e = call(&mut a, "mcp__two__whoami", json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some(codes::CONFLICT), "{e}");
     assert!(e.to_string().contains("at most 1"), "{e}");
     wait_state(&mut a, "one", "stopped").await;
@@ -502,13 +585,31 @@ async fn crash_loops_end_crashed_and_the_running_limit_and_idle_stop_hold() {
 
     // Bad definitions are refused with the reason.
     for (spec, needle) in [
-        (json!({"name": "Bad Name", "transport": {"type": "stdio", "command": "x"}}), "server name"),
-        (json!({"name": "a__b", "transport": {"type": "stdio", "command": "x"}}), "__"),
-        (json!({"name": "h", "transport": {"type": "http", "url": "ftp://x"}}), "URL"),
-        (json!({"name": "e", "transport": {"type": "stdio", "command": "x", "env": [{"name": "A"}]}}), "exactly one"),
-        (json!({"name": "e", "transport": {"type": "stdio", "command": "x", "cwd": "../.."}, "extra": 1}), "unknown field"),
+        (
+            json!({"name": "Bad Name", "transport": {"type": "stdio", "command": "x"}}),
+            "server name",
+        ),
+        (
+            json!({"name": "a__b", "transport": {"type": "stdio", "command": "x"}}),
+            "__",
+        ),
+        (
+            json!({"name": "h", "transport": {"type": "http", "url": "ftp://x"}}),
+            "URL",
+        ),
+        (
+            json!({"name": "e", "transport": {"type": "stdio", "command": "x", "env": [{"name": "A"}]}}),
+            "exactly one",
+        ),
+        (
+            json!({"name": "e", "transport": {"type": "stdio", "command": "x", "cwd": "../.."}, "extra": 1}),
+            "unknown field",
+        ),
     ] {
-        let e = a.call_raw("mcp.add", json!({"spec": spec})).await.unwrap_err();
+        let e = a
+            .call_raw("mcp.add", json!({"spec": spec}))
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), Some(codes::INVALID_PARAMS), "{e}");
         assert!(e.to_string().contains(needle), "{needle}: {e}");
     }
@@ -525,7 +626,11 @@ async fn crash_loops_end_crashed_and_the_running_limit_and_idle_stop_hold() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("cwd"), "{e}");
-    assert!(!e.to_string().contains(srv.data.path().to_string_lossy().as_ref()), "{e}");
+    assert!(
+        !e.to_string()
+            .contains(srv.data.path().to_string_lossy().as_ref()),
+        "{e}"
+    );
     srv.stop().await;
 }
 
@@ -536,15 +641,21 @@ async fn secrets_round_trip_with_names_only_and_are_checked() {
     let mut a = srv.client(&ta).await;
     let mut b = srv.client(&tb).await;
     let set = a
-        .call_raw("secret.set", json!({"name": "GH_TOKEN", "value": "ghp-abcdef-123456"}))
+        .call_raw(
+            "secret.set",
+            json!({"name": "GH_TOKEN", "value": "ghp-abcdef-123456"}),
+        )
         .await
         .unwrap();
     assert_eq!(set["name"], "GH_TOKEN");
     assert!(set["created_at"].as_i64().unwrap() > 0);
     assert!(!set.to_string().contains("ghp-abcdef"));
-    a.call_raw("secret.set", json!({"name": "GH_TOKEN", "value": "ghp-rotated-999999"}))
-        .await
-        .unwrap();
+    a.call_raw(
+        "secret.set",
+        json!({"name": "GH_TOKEN", "value": "ghp-rotated-999999"}),
+    )
+    .await
+    .unwrap();
     a.call_raw("secret.set", json!({"name": "_other1", "value": "x"}))
         .await
         .unwrap();
@@ -572,8 +683,14 @@ async fn secrets_round_trip_with_names_only_and_are_checked() {
         (json!({"name": "1abc", "value": "v"}), "secret name"),
         (json!({"name": "a-b", "value": "v"}), "secret name"),
         (json!({"name": "x".repeat(65), "value": "v"}), "secret name"),
-        (json!({"name": "BIG", "value": "x".repeat(64 * 1024 + 1)}), "at most"),
-        (json!({"name": "A", "value": "v", "extra": true}), "unknown field"),
+        (
+            json!({"name": "BIG", "value": "x".repeat(64 * 1024 + 1)}),
+            "at most",
+        ),
+        (
+            json!({"name": "A", "value": "v", "extra": true}),
+            "unknown field",
+        ),
         (json!({"name": "A"}), "value"),
     ] {
         let e = a.call_raw("secret.set", params).await.unwrap_err();
@@ -587,9 +704,15 @@ async fn secrets_round_trip_with_names_only_and_are_checked() {
     assert_eq!(d["deleted"], true);
     let list = a.call_raw("secret.list", json!({})).await.unwrap();
     assert_eq!(list["secrets"].as_array().unwrap().len(), 1);
-    let events = a.call_raw("events.list", json!({"limit": 1000})).await.unwrap();
+    let events = a
+        .call_raw("events.list", json!({"limit": 1000}))
+        .await
+        .unwrap();
     let text = events.to_string();
-    assert!(text.contains("secret_updated") && text.contains("secret_removed"), "{text}");
+    assert!(
+        text.contains("secret_updated") && text.contains("secret_removed"),
+        "{text}"
+    );
     assert!(!text.contains("ghp-"), "{text}");
     // The database holds no value in clear.
     let alice = user_id(&mut a).await;
@@ -597,7 +720,10 @@ async fn secrets_round_trip_with_names_only_and_are_checked() {
     let dir = data.path().join("users").join(&alice);
     for f in ["state.db", "state.db-wal"] {
         if let Ok(bytes) = std::fs::read(dir.join(f)) {
-            assert!(!bytes.windows(4).any(|w| w == b"ghp-"), "{f} holds a secret in clear");
+            assert!(
+                !bytes.windows(4).any(|w| w == b"ghp-"),
+                "{f} holds a secret in clear"
+            );
         }
     }
 }

@@ -306,7 +306,10 @@ mod tests {
         for _ in 0..2 {
             let e = rx.recv().await.unwrap();
             let json = serde_json::to_string(&*e).unwrap();
-            assert!(json.contains("secret_updated") && !json.contains("secret-"), "{json}");
+            assert!(
+                json.contains("secret_updated") && !json.contains("secret-"),
+                "{json}"
+            );
         }
         // Nothing of the value is in the database file in clear.
         store.close_if_idle(std::time::Duration::ZERO);
@@ -356,7 +359,10 @@ mod tests {
         };
         let e = store.put_mcp_server(spec.clone()).await.unwrap_err();
         assert!(e.to_string().contains("secret.set"), "{e}");
-        store.set_secret("GH".into(), "tok".into(), sb).await.unwrap();
+        store
+            .set_secret("GH".into(), "tok".into(), sb)
+            .await
+            .unwrap();
         store.put_mcp_server(spec.clone()).await.unwrap();
         let mut disabled = spec.clone();
         disabled.enabled = false;
