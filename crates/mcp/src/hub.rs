@@ -111,6 +111,9 @@ impl Phase {
 /// One server of one user: its phase and its supervisor.
 struct Entry {
     phase: watch::Sender<Phase>,
+    /// The current supervisor's number: an older one (stopped, being replaced) must not
+    /// overwrite the phase of its successor.
+    run: std::sync::atomic::AtomicU64,
     restarts: AtomicU32,
     last_error: Mutex<Option<String>>,
     last_used: AtomicI64,
@@ -121,6 +124,7 @@ impl Entry {
     fn new() -> Self {
         Entry {
             phase: watch::channel(Phase::Stopped).0,
+            run: std::sync::atomic::AtomicU64::new(0),
             restarts: AtomicU32::new(0),
             last_error: Mutex::new(None),
             last_used: AtomicI64::new(now_ms()),
@@ -674,8 +678,10 @@ impl McpHub {
         {
             old.cancel();
         }
+        let run = entry.run.fetch_add(1, Ordering::SeqCst) + 1;
         entry.phase.send_replace(Phase::Starting);
         let sup = Supervisor {
+            run,
             user: um.user.clone(),
             env: um.env.clone(),
             entry: entry.clone(),
@@ -742,6 +748,7 @@ enum Ended {
 
 /// Owns one server's processes and connections, from start to stop or crash.
 struct Supervisor {
+    run: u64,
     user: UserId,
     env: UserEnv,
     entry: Arc<Entry>,
@@ -754,6 +761,13 @@ struct Supervisor {
 }
 
 impl Supervisor {
+    /// Sets the phase unless a newer supervisor has taken over the entry.
+    fn set(&self, phase: Phase) {
+        if self.entry.run.load(Ordering::SeqCst) == self.run {
+            self.entry.phase.send_replace(phase);
+        }
+    }
+
     async fn run(self) {
         let name = self.spec.name.clone();
         let mut failures = 0u32;
@@ -773,16 +787,20 @@ impl Supervisor {
             if started.elapsed() >= STABLE_AFTER {
                 failures = 0;
             }
+            if self.entry.run.load(Ordering::SeqCst) != self.run {
+                // Replaced by a newer definition meanwhile: nothing of ours to report.
+                return;
+            }
             failures += 1;
             let error = self.redact.apply(&error);
             tracing::info!(user = %self.user, server = %name, error = %error, failures, "MCP server failed");
             self.entry.set_error(error);
             if failures > self.config.max_restarts {
-                self.entry.phase.send_replace(Phase::Crashed);
+                self.set(Phase::Crashed);
                 return;
             }
             self.entry.restarts.fetch_add(1, Ordering::Relaxed);
-            self.entry.phase.send_replace(Phase::Starting);
+            self.set(Phase::Starting);
             let delay = self
                 .config
                 .restart_backoff
@@ -793,7 +811,7 @@ impl Supervisor {
                 _ = self.stop.cancelled() => break,
             }
         }
-        self.entry.phase.send_replace(Phase::Stopped);
+        self.set(Phase::Stopped);
     }
 
     fn mapped(&self, vars: &[arranger_domain::McpVar]) -> Vec<(String, String)> {
@@ -811,7 +829,7 @@ impl Supervisor {
 
     fn running(&self, peer: Peer<RoleClient>, tools: Vec<Tool>) {
         self.entry.touch();
-        self.entry.phase.send_replace(Phase::Running(Arc::new(Live {
+        self.set(Phase::Running(Arc::new(Live {
             peer,
             tools,
             spec: self.spec.clone(),

@@ -137,10 +137,15 @@ async fn server_state(c: &mut Client, name: &str) -> Value {
 }
 
 async fn wait_state(c: &mut Client, name: &str, want: &str) -> Value {
+    wait_until(c, name, want, 0).await
+}
+
+/// Waits until server `name` is in state `want` after at least `restarts` restarts.
+async fn wait_until(c: &mut Client, name: &str, want: &str, restarts: u64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let s = server_state(c, name).await;
-        if s["state"] == want {
+        if s["state"] == want && s["restarts"].as_u64().unwrap_or(0) >= restarts {
             return s;
         }
         assert!(Instant::now() < deadline, "{name} never became {want}: {s}");
@@ -473,8 +478,7 @@ async fn a_stdio_server_is_sandboxed_and_gets_only_the_secrets_mapped_into_it() 
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some(codes::UNAVAILABLE), "{e}");
-    let s = wait_state(&mut a, "tiny", "running").await;
-    assert!(s["restarts"].as_u64().unwrap() >= 1, "{s}");
+    let s = wait_until(&mut a, "tiny", "running", 1).await;
     assert!(s["last_error"].as_str().unwrap().contains("exited"), "{s}");
     // Its standard error mentioned the token: masked in the error shown.
     assert!(!s.to_string().contains(VALUE), "{s}");
