@@ -271,6 +271,7 @@ fn serve_config(
         llm,
         team: file.team,
         pool: file.pool.unwrap_or_else(arranger_server::default_pool),
+        mcp: file.mcp.into_config(),
     })
 }
 
@@ -286,6 +287,36 @@ struct FileConfig {
     requests_per_second: Option<u32>,
     /// The shared LLM pool (`[pool]`: timeouts, retry, `default_provider.limits`, prices).
     pool: Option<arranger_llm::PoolConfig>,
+    /// Users' MCP servers (`[mcp]`).
+    mcp: FileMcp,
+}
+
+/// The `[mcp]` table; absent values keep the defaults.
+#[derive(serde::Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct FileMcp {
+    /// Seconds an unused MCP server keeps running (default 300).
+    idle_secs: Option<u64>,
+    /// MCP servers one user may run at once (default 4).
+    max_running: Option<usize>,
+    /// Seconds one MCP tool call may take (default 60).
+    call_timeout_secs: Option<u64>,
+    /// Restarts after failures before a server is left crashed (default 3).
+    max_restarts: Option<u32>,
+}
+
+impl FileMcp {
+    fn into_config(self) -> arranger_server::McpConfig {
+        let d = arranger_server::McpConfig::default();
+        let secs = std::time::Duration::from_secs;
+        arranger_server::McpConfig {
+            idle: self.idle_secs.map(secs).unwrap_or(d.idle),
+            max_running: self.max_running.unwrap_or(d.max_running),
+            call_timeout: self.call_timeout_secs.map(secs).unwrap_or(d.call_timeout),
+            max_restarts: self.max_restarts.unwrap_or(d.max_restarts),
+            ..d
+        }
+    }
 }
 
 /// The `[llm]` table.

@@ -3,7 +3,8 @@
 
 use crate::command::UserCommand;
 use crate::{
-    Agent, AssistRequest, Message, Session, Step, Task, TaskStatus, Timestamp, ToolRun, UserConfig,
+    Agent, AssistRequest, McpServerSpec, Message, Session, Step, Task, TaskStatus, Timestamp,
+    ToolRun, UserConfig,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -147,6 +148,26 @@ pub enum EventKind {
         /// The configuration after the change.
         config: UserConfig,
     },
+    /// A secret was set or changed. Only its name: the value is never in an event.
+    SecretUpdated {
+        /// The secret's name.
+        name: String,
+    },
+    /// A secret was deleted.
+    SecretRemoved {
+        /// The secret's name.
+        name: String,
+    },
+    /// An MCP server definition was added or replaced (secrets by name only).
+    McpServerUpdated {
+        /// The definition after the change.
+        server: McpServerSpec,
+    },
+    /// An MCP server definition was removed (and the server stopped).
+    McpServerRemoved {
+        /// Its name.
+        name: String,
+    },
 }
 
 impl EventKind {
@@ -170,6 +191,10 @@ impl EventKind {
             EventKind::ConfigUpdated { .. } => "config_updated",
             EventKind::UsageRecorded { .. } => "usage_recorded",
             EventKind::PolicyUpdated { .. } => "policy_updated",
+            EventKind::SecretUpdated { .. } => "secret_updated",
+            EventKind::SecretRemoved { .. } => "secret_removed",
+            EventKind::McpServerUpdated { .. } => "mcp_server_updated",
+            EventKind::McpServerRemoved { .. } => "mcp_server_removed",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod command;
 pub mod event;
 pub mod fs;
 pub mod ids;
+pub mod mcp;
 pub mod run;
 pub mod session;
 pub mod task;
@@ -22,6 +23,10 @@ pub use arranger_policy::{Rule, RuleAction, RuleScope};
 pub use command::{CommandAction, UserCommand, validate_command_id};
 pub use event::{Event, EventKind, StateScope};
 pub use ids::{AgentId, MessageId, SessionId, TaskId, UserId};
+pub use mcp::{
+    McpServerSpec, McpServerState, McpServerStatus, McpToolDef, McpTransport, McpVar, SecretInfo,
+    ToolRisk,
+};
 pub use run::{
     AgentDelta, AssistRequest, AssistStatus, DailyUsage, DecisionKind, LlmHealth, ProviderEntry,
     Risk, RiskPart, Step, StepKind, ToolCall, ToolDecision, ToolRun, ToolRunStatus, Usage,

@@ -80,6 +80,12 @@ impl UserHost {
         crate::exec::run(self.workspace.root(), &sandbox, command, timeout).await
     }
 
+    /// How this user's processes are confined (`None`: processes are not enabled on this
+    /// server). For other process starters, such as stdio MCP servers.
+    pub fn sandbox_config(&self) -> Option<Arc<crate::exec::SandboxConfig>> {
+        self.sandbox.clone()
+    }
+
     fn sandbox(&self, what: &str) -> Result<Arc<crate::exec::SandboxConfig>, HostError> {
         self.sandbox
             .clone()

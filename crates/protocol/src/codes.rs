@@ -27,6 +27,9 @@ pub const UNAUTHORIZED: i64 = -32007;
 /// The server is shutting down or overloaded; retry later.
 pub const UNAVAILABLE: i64 = -32008;
 
+/// A tool ran and reported an error (an MCP tool's own failure); the message is the tool's.
+pub const TOOL_ERROR: i64 = -32009;
+
 /// Every code with its name and meaning, for the schema and the docs.
 pub const ALL: &[(i64, &str, &str)] = &[
     (PARSE_ERROR, "parse_error", "The frame is not valid JSON."),
@@ -77,5 +80,10 @@ pub const ALL: &[(i64, &str, &str)] = &[
         UNAVAILABLE,
         "unavailable",
         "The server is shutting down or overloaded; retry later.",
+    ),
+    (
+        TOOL_ERROR,
+        "tool_error",
+        "A tool ran and reported an error; the message is the tool's.",
     ),
 ];

@@ -9,6 +9,7 @@ use arranger_domain::{
     LlmHealth, Message, MessageId, Priority, Rule, Session, SessionId, StateScope, Step, Task,
     TaskId, TaskStatus, TaskTransition, Timestamp, ToolRun, Usage, UserConfig,
 };
+use arranger_domain::{McpServerSpec, McpServerStatus, McpToolDef, SecretInfo};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -770,6 +771,115 @@ pub struct TerminalReadResult {
     pub exited: Option<TerminalExited>,
 }
 
+// ----- secrets ------------------------------------------------------------------------
+
+/// Parameters of `secret.set`.
+#[derive(Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSetParams {
+    /// Name: `[A-Za-z_][A-Za-z0-9_]{0,63}`.
+    pub name: String,
+    /// The value (at most 64 KiB) — write-only: stored encrypted, never sent back, never
+    /// logged, never in an event.
+    pub value: String,
+}
+
+impl std::fmt::Debug for SecretSetParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretSetParams")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parameters naming a secret.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretNameParams {
+    /// The secret's name.
+    pub name: String,
+}
+
+/// Result of `secret.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct SecretListResult {
+    /// The user's secrets by name: names and times only.
+    pub secrets: Vec<SecretInfo>,
+}
+
+// ----- MCP ----------------------------------------------------------------------------
+
+/// Parameters of `mcp.add`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct McpAddParams {
+    /// The definition; one of the same name is replaced (and restarted when next used).
+    pub spec: McpServerSpec,
+}
+
+/// Parameters naming an MCP server.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct McpNameParams {
+    /// The server's name.
+    pub name: String,
+}
+
+/// Parameters of `mcp.tools`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct McpToolsParams {
+    /// Only this server's tools; every enabled server's when absent.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Result of `mcp.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct McpListResult {
+    /// The user's MCP servers by name, with their state.
+    pub servers: Vec<McpServerStatus>,
+}
+
+/// Result of `mcp.tools`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct McpToolsResult {
+    /// The tools, as agents see them (`mcp__<server>__<tool>`).
+    pub tools: Vec<McpToolDef>,
+    /// Servers whose tools could not be listed (with all servers: one failing does not
+    /// hide the others), each with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<McpServerError>,
+}
+
+/// A server that failed, and why.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct McpServerError {
+    /// The server.
+    pub server: String,
+    /// Why.
+    pub error: String,
+}
+
+/// Parameters of `mcp.call`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct McpCallParams {
+    /// The tool, as `mcp.tools` names it: `mcp__<server>__<tool>`.
+    pub tool: String,
+    /// Its arguments (an object; default `{}`).
+    #[serde(default)]
+    pub arguments: Value,
+}
+
+/// Result of `mcp.call`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct McpCallResult {
+    /// The tool's text content, joined (at most 64 KiB, saying how much was cut; values
+    /// of the user's secrets mapped into the server are masked).
+    pub text: String,
+}
+
 methods! {
     /// Who the caller is and what this server offers.
     ServerInfoMethod = "server.info" (NoParams) -> ServerInfo;
@@ -876,6 +986,27 @@ methods! {
     PolicySet = "policy.set" (PolicySetParams) -> PolicyGetResult;
     /// Judges a command line or tool call with the user's rules, without running it.
     PolicyCheck = "policy.check" (PolicyCheckParams) -> arranger_policy::Assessment;
+    /// Sets (creates or replaces) one of the user's secrets, stored encrypted. Emits
+    /// `secret_updated` with the name only.
+    SecretSet = "secret.set" (SecretSetParams) -> SecretInfo;
+    /// Deletes a secret; emits `secret_removed` if it existed.
+    SecretDelete = "secret.delete" (SecretNameParams) -> DeletedResult;
+    /// The user's secrets: names and times, never values.
+    SecretList = "secret.list" (NoParams) -> SecretListResult;
+    /// The user's MCP servers with their state (stopped, starting, running, crashed) and
+    /// last error.
+    McpList = "mcp.list" (NoParams) -> McpListResult;
+    /// Adds or replaces an MCP server definition (checked; every secret it names must
+    /// exist). A running server of that name is stopped. Emits `mcp_server_updated`.
+    McpAdd = "mcp.add" (McpAddParams) -> McpServerSpec;
+    /// Removes an MCP server definition and stops the server. Emits `mcp_server_removed`.
+    McpRemove = "mcp.remove" (McpNameParams) -> DeletedResult;
+    /// The tools of one server or of every enabled one, as agents see them; starts the
+    /// servers on demand.
+    McpTools = "mcp.tools" (McpToolsParams) -> McpToolsResult;
+    /// Calls an MCP tool as the user (e.g. to try it from the config center); starts its
+    /// server on demand. A tool's own error is an error response with its message.
+    McpCall = "mcp.call" (McpCallParams) -> McpCallResult;
 }
 
 /// Parameters of `toolrun.decide`.

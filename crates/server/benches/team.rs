@@ -522,6 +522,7 @@ async fn start_server(
             p.default_provider.limits.max_concurrency = 2048;
             p
         },
+        mcp: arranger_server::McpConfig::default(),
     };
     let server = Server::bind(config).await.map_err(|e| e.to_string())?;
     let addr = server.local_addr().map_err(|e| e.to_string())?.to_string();

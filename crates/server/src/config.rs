@@ -68,6 +68,8 @@ pub struct ServerConfig {
     pub team: arranger_team::TeamConfig,
     /// The shared LLM pool: timeouts, retries, per-provider limits, prices.
     pub pool: arranger_llm::PoolConfig,
+    /// Users' MCP servers: idle stop, running limit, call timeout, restarts.
+    pub mcp: arranger_mcp::McpConfig,
 }
 
 /// The pool settings used when nothing is configured: like the library's, but with room

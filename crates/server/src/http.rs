@@ -204,6 +204,7 @@ fn team_services(config: &ServerConfig) -> Result<arranger_team::TeamServices, S
         default_provider,
         config: config.team.clone(),
         secrets: Arc::new(secrets),
+        mcp: arranger_mcp::McpHub::new(config.mcp.clone()),
     })
 }
 

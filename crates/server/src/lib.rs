@@ -19,6 +19,7 @@ mod metrics;
 mod rpc;
 mod sessions;
 
+pub use arranger_mcp::McpConfig;
 pub use auth::{Authenticator, SINGLE_USER_ID};
 pub use config::{Limits, Mode, ServerConfig, default_pool};
 pub use error::ServerError;

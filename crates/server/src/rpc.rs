@@ -85,6 +85,20 @@ pub fn host_error(e: HostError) -> ErrorObject {
     }
 }
 
+/// Maps an MCP error to a JSON-RPC error.
+pub fn mcp_error(e: arranger_mcp::McpError) -> ErrorObject {
+    use arranger_mcp::McpError as E;
+    match e {
+        E::NotFound(m) => ErrorObject::new(codes::NOT_FOUND, m),
+        E::Invalid(m) => ErrorObject::new(codes::INVALID_PARAMS, m),
+        E::Limit(m) => ErrorObject::new(codes::CONFLICT, m),
+        E::Unavailable(m) | E::Timeout(m) => ErrorObject::new(codes::UNAVAILABLE, m),
+        E::Tool(m) => ErrorObject::new(codes::TOOL_ERROR, m),
+        E::Store(s) => store_error(s),
+        other => internal(&other.to_string()),
+    }
+}
+
 fn terminal_info(t: arranger_host::terminal::TerminalInfo) -> TerminalInfo {
     TerminalInfo {
         id: t.id,
@@ -528,6 +542,55 @@ pub async fn dispatch(
                 .partition(|r| r.scope == arranger_domain::RuleScope::Workspace);
             let policy = arranger_policy::Policy::with_builtin(user, workspace);
             arranger_policy::assess_tool(&tool, &args, &policy)
+        }),
+        SecretSet::NAME => call!(SecretSet, |p| store
+            .set_secret(p.name, p.value, ctx.team.services().secrets.clone())
+            .await
+            .map_err(store_error)?),
+        SecretDelete::NAME => call!(SecretDelete, |p| DeletedResult {
+            deleted: store.delete_secret(p.name).await.map_err(store_error)?
+        }),
+        SecretList::NAME => call!(SecretList, |_p| SecretListResult {
+            secrets: store.list_secrets().await.map_err(store_error)?
+        }),
+        McpList::NAME => call!(McpList, |_p| McpListResult {
+            servers: ctx.mcp.list(&ctx.user.id).await.map_err(mcp_error)?
+        }),
+        McpAdd::NAME => call!(McpAdd, |p| ctx
+            .mcp
+            .add(&ctx.user.id, p.spec)
+            .await
+            .map_err(mcp_error)?),
+        McpRemove::NAME => call!(McpRemove, |p| DeletedResult {
+            deleted: ctx
+                .mcp
+                .remove(&ctx.user.id, &p.name)
+                .await
+                .map_err(mcp_error)?
+        }),
+        McpTools::NAME => call!(McpTools, |p| {
+            let (tools, errors) = ctx
+                .mcp
+                .tools_of(&ctx.user.id, p.name.as_deref())
+                .await
+                .map_err(mcp_error)?;
+            McpToolsResult {
+                tools,
+                errors: errors
+                    .into_iter()
+                    .map(|(server, e)| McpServerError {
+                        server,
+                        error: e.to_string(),
+                    })
+                    .collect(),
+            }
+        }),
+        McpCall::NAME => call!(McpCall, |p| McpCallResult {
+            text: ctx
+                .mcp
+                .call(&ctx.user.id, &p.tool, p.arguments)
+                .await
+                .map_err(mcp_error)?
         }),
         other => Err(ErrorObject::new(
             codes::METHOD_NOT_FOUND,

@@ -29,6 +29,9 @@ pub struct SessionContext {
     pub store: UserStore,
     /// The user's coding team.
     pub team: Arc<Team>,
+    /// Every user's MCP servers (this context's user is attached as `mcp_generation`).
+    pub mcp: Arc<arranger_mcp::McpHub>,
+    mcp_generation: u64,
     connections: AtomicUsize,
     last_active: AtomicI64,
     files: Mutex<FileFeed>,
@@ -37,8 +40,10 @@ pub struct SessionContext {
 
 impl Drop for SessionContext {
     fn drop(&mut self) {
-        // Nothing of a user runs while their context is absent: no terminal outlives it.
+        // Nothing of a user runs while their context is absent: no terminal or MCP
+        // server outlives it.
         self.host.kill_terminals();
+        self.mcp.detach(&self.user.id, self.mcp_generation);
     }
 }
 
@@ -122,6 +127,7 @@ pub struct SessionManager {
     services: Arc<TeamServices>,
     contexts: Mutex<HashMap<UserId, Slot>>,
     watch_hub: Option<WatchHub>,
+    mcp: Arc<arranger_mcp::McpHub>,
 }
 
 impl SessionManager {
@@ -142,11 +148,17 @@ impl SessionManager {
         }
         SessionManager {
             read_only: arranger_host::exec::SandboxConfig::default_read_only(),
-            config,
-            services,
+            config: config.clone(),
+            services: services.clone(),
             contexts: Mutex::new(HashMap::new()),
             watch_hub,
+            mcp: services.mcp.clone(),
         }
+    }
+
+    /// The process's MCP hub (every user's MCP servers).
+    pub fn mcp(&self) -> &Arc<arranger_mcp::McpHub> {
+        &self.mcp
     }
 
     /// The user's directory: `<data-dir>/users/<id>`.
@@ -244,12 +256,23 @@ impl SessionManager {
         )
         .await
         .map_err(|e| ServerError::Team(e.to_string()))?;
+        let mcp_generation = self.mcp.attach(
+            user.id.clone(),
+            arranger_mcp::UserEnv {
+                store: store.clone(),
+                workspace: host.workspace().clone(),
+                sandbox: host.sandbox_config(),
+                secrets: self.services.secrets.clone(),
+            },
+        );
         tracing::debug!(user = %user.id, "session context activated");
         Ok(Arc::new(SessionContext {
             user,
             host,
             store,
             team,
+            mcp: self.mcp.clone(),
+            mcp_generation,
             connections: AtomicUsize::new(0),
             last_active: AtomicI64::new(now_ms()),
             files: Mutex::new(FileFeed::default()),
@@ -280,6 +303,7 @@ impl SessionManager {
             if !keep {
                 ctx.team.shutdown();
                 ctx.host.kill_terminals();
+                ctx.mcp.detach(&ctx.user.id, ctx.mcp_generation);
                 dropped += 1;
             }
             keep
@@ -300,5 +324,6 @@ impl SessionManager {
                 ctx.store.close_if_idle(std::time::Duration::ZERO);
             }
         }
+        self.mcp.shutdown().await;
     }
 }

@@ -30,7 +30,7 @@ pub(crate) fn open(path: &Path, migrations: &[Migration]) -> Result<Connection, 
         true,
     )?;
     // Every statement of the store fits, so none is compiled twice while the handle lives.
-    conn.set_prepared_statement_cache_capacity(96);
+    conn.set_prepared_statement_cache_capacity(128);
     migrate(&mut conn, migrations)?;
     Ok(conn)
 }

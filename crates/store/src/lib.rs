@@ -5,6 +5,8 @@
 //!   log. Every change is committed together with its typed event, which carries a
 //!   per-user gap-free sequence number, and only then published on the user's
 //!   [`EventBus`].
+//! * Secrets and MCP server definitions of a user (values sealed with [`SecretBox`];
+//!   only names are ever listed or recorded in events).
 //! * [`UserDirectory`] — who the users are and which tokens let them in
 //!   ([`SqliteDirectory`] keeps it in `<data-dir>/arranger.db`).
 //!
@@ -18,6 +20,7 @@ mod config_store;
 mod db;
 mod directory;
 mod error;
+mod mcp_store;
 mod policy_store;
 mod secrets;
 mod team_store;
@@ -30,6 +33,7 @@ pub use directory::{
     validate_user_name,
 };
 pub use error::StoreError;
+pub use mcp_store::{MAX_MCP_SERVERS, MAX_SECRETS};
 pub use policy_store::{Decided, MAX_RULES};
 pub use secrets::SecretBox;
 pub use team_store::{AgentPatch, MAX_TOOL_OUTPUT_BYTES, StepOwner, ToolRunStart, cap_output};

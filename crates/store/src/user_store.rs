@@ -1140,7 +1140,7 @@ pub(crate) fn transition(
 
 // ----- schema -----------------------------------------------------------------------------
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, crate::mcp_store::migration];
 
 /// The user's model configuration and encrypted secrets.
 /// The tool gateway: each run's risk reasons, the decision's reason and time, its

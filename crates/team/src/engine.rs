@@ -35,6 +35,8 @@ pub(crate) struct RunSpec {
     pub owner: StepOwner,
     pub task: Option<TaskId>,
     pub tools: Vec<ToolSpec>,
+    /// The user's MCP tools (`mcp__<server>__<tool>`), run through the MCP hub.
+    pub mcp: Vec<arranger_domain::McpToolDef>,
     pub max_turns: u32,
     /// Whether `request_assist` is allowed (helpers cannot ask for help in turn).
     pub may_assist: bool,
@@ -51,6 +53,25 @@ pub(crate) fn definitions(tools: &[ToolSpec]) -> Vec<ToolDefinition> {
             parameters: t.parameters.clone(),
         })
         .collect()
+}
+
+fn mcp_definitions(tools: &[arranger_domain::McpToolDef]) -> Vec<ToolDefinition> {
+    tools
+        .iter()
+        .map(|t| ToolDefinition {
+            name: t.name.clone(),
+            description: t.description.clone(),
+            parameters: t.input_schema.clone(),
+        })
+        .collect()
+}
+
+/// The risk the user configured for an MCP tool, if `name` is one of the run's.
+fn mcp_risk(
+    tools: &[arranger_domain::McpToolDef],
+    name: &str,
+) -> Option<arranger_domain::ToolRisk> {
+    tools.iter().find(|t| t.name == name).map(|t| t.risk)
 }
 
 /// The system prompt of a Worker.
@@ -275,6 +296,7 @@ impl Team {
                 .collect(),
             max_turns: self.services.config.max_assist_turns,
             may_assist: false,
+            mcp: Vec::new(),
             chat: true,
         };
         match self
@@ -316,12 +338,20 @@ impl Team {
                 );
                 steps.push(self.store.append_step(owner.clone(), StepKind::Note { text: note }).await?);
             }
+            let mcp = match self.services.mcp.tools(&self.user).await {
+                Ok(tools) => tools,
+                Err(e) => {
+                    tracing::info!(user = %self.user, error = %e, "MCP tools unavailable for this task");
+                    Vec::new()
+                }
+            };
             let spec = RunSpec {
                 owner,
                 task: Some(task.id.clone()),
                 tools: worker_tools(),
                 max_turns: self.services.config.max_turns,
                 may_assist: true,
+                mcp,
                 chat: false,
             };
             self.run_agent(&agent, Some(&task), spec, Some(steps), &cancel).await
@@ -408,7 +438,8 @@ impl Team {
         let Some((provider, model)) = self.model_for(agent).await else {
             return Ok(Outcome::Failed("no language model is configured".into()));
         };
-        let tools = definitions(&spec.tools);
+        let mut tools = definitions(&spec.tools);
+        tools.extend(mcp_definitions(&spec.mcp));
         let mut silent_turns = 0;
         // The record, read once and extended as this loop writes it; re-read only when
         // someone else added to it (the Manager's suggestions).
@@ -506,7 +537,11 @@ impl Team {
             let judged: Vec<Option<Judged>> = calls
                 .iter()
                 .zip(&completion.tool_calls)
-                .map(|(call, raw)| raw.arguments.is_ok().then(|| judge(&policy, call)))
+                .map(|(call, raw)| {
+                    raw.arguments
+                        .is_ok()
+                        .then(|| judge(&policy, call, mcp_risk(&spec.mcp, &call.name)))
+                })
                 .collect();
             let first_call = calls
                 .first()
@@ -639,8 +674,20 @@ impl Team {
             return Ok(None);
         }
         let allowed = spec.tools.iter().any(|t| t.name == call.name);
-        let (output, is_error, control) = if !allowed {
-            let names: Vec<&str> = spec.tools.iter().map(|t| t.name).collect();
+        let mcp = spec.mcp.iter().any(|t| t.name == call.name);
+        let (output, is_error, control) = if mcp {
+            match self
+                .services
+                .mcp
+                .call(&self.user, &call.name, call.arguments.clone())
+                .await
+            {
+                Ok(text) => (text, false, Control::Continue),
+                Err(e) => (format!("error: {e}"), true, Control::Continue),
+            }
+        } else if !allowed {
+            let mut names: Vec<&str> = spec.tools.iter().map(|t| t.name).collect();
+            names.extend(spec.mcp.iter().map(|t| t.name.as_str()));
             (
                 format!(
                     "there is no tool {:?} here; the tools are: {}",
@@ -820,6 +867,7 @@ impl Team {
                 .collect(),
             max_turns: self.services.config.max_assist_turns,
             may_assist: false,
+            mcp: Vec::new(),
             chat: false,
         };
         let helper_for_run: AgentId = helper.id.clone();

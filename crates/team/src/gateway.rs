@@ -4,7 +4,7 @@
 
 use crate::team::Team;
 use arranger_domain::{
-    DecisionKind, Risk, Rule, RuleAction, RuleScope, Step, StepKind, ToolCall, ToolRun,
+    DecisionKind, Risk, Rule, RuleAction, RuleScope, Step, StepKind, ToolCall, ToolRisk, ToolRun,
     ToolRunStatus,
 };
 use arranger_llm::CancellationToken;
@@ -22,16 +22,32 @@ pub(crate) struct Judged {
     pub ask: bool,
 }
 
-/// Judges one call: the highest part decides; reasons worst first.
-pub(crate) fn judge(policy: &Policy, call: &ToolCall) -> Judged {
+/// Judges one call: the highest part decides; reasons worst first. `mcp` is the risk the
+/// user set on an MCP tool's server definition: `high` always asks, `low` runs, `medium`
+/// (the default) leaves it to the rules (asks unless an Allow rule names the tool).
+pub(crate) fn judge(policy: &Policy, call: &ToolCall, mcp: Option<ToolRisk>) -> Judged {
     let a = arranger_policy::assess_tool(&call.name, &call.arguments, policy);
     let mut reasons = a.parts;
     reasons.sort_by_key(|p| std::cmp::Reverse(p.risk));
-    Judged {
-        risk: a.risk,
-        reasons,
-        ask: a.decision == Decision::Ask,
+    let (risk, ask) = match mcp {
+        Some(ToolRisk::High) => (Risk::High, true),
+        Some(ToolRisk::Low) if a.risk <= Risk::Medium => (Risk::Low, false),
+        _ => (a.risk, a.decision == Decision::Ask),
+    };
+    if let Some(r) = mcp
+        && r != ToolRisk::Medium
+    {
+        reasons.insert(
+            0,
+            arranger_domain::RiskPart {
+                command: call.name.clone(),
+                risk,
+                reason: format!("the MCP server's definition sets this tool's risk to {r:?}")
+                    .to_lowercase(),
+            },
+        );
     }
+    Judged { risk, reasons, ask }
 }
 
 /// Why a decision was refused.

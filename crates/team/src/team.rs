@@ -22,6 +22,8 @@ pub struct TeamServices {
     pub config: TeamConfig,
     /// Decrypts users' provider keys.
     pub secrets: Arc<arranger_store::SecretBox>,
+    /// Every user's MCP servers; their tools join each worker's tools.
+    pub mcp: Arc<arranger_mcp::McpHub>,
 }
 
 /// Limits of a team (the `[team]` table of `<data-dir>/config.toml`).

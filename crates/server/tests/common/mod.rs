@@ -45,6 +45,7 @@ fn config(data: PathBuf, mode: Mode, limits: Limits) -> ServerConfig {
         llm: None,
         team: arranger_team::TeamConfig::default(),
         pool: arranger_server::default_pool(),
+        mcp: arranger_server::McpConfig::default(),
     }
 }
 
@@ -70,6 +71,22 @@ impl TestServer {
                 .with_base_url(llm_base_url)
                 .with_api_key("sk-test"),
         );
+        let (addr, stop, handle) = start(c).await;
+        let dir = SqliteDirectory::open(&data.path().join("arranger.db")).unwrap();
+        TestServer {
+            addr,
+            data,
+            dir: Some(dir),
+            stop: Some(stop),
+            handle: Some(handle),
+        }
+    }
+
+    /// A multi-user server with these MCP limits and timings.
+    pub async fn multi_with_mcp(mcp: arranger_server::McpConfig) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut c = config(data.path().to_owned(), Mode::MultiUser, Limits::default());
+        c.mcp = mcp;
         let (addr, stop, handle) = start(c).await;
         let dir = SqliteDirectory::open(&data.path().join("arranger.db")).unwrap();
         TestServer {
