@@ -28,9 +28,9 @@ pub use mcp::{
     ToolRisk,
 };
 pub use run::{
-    AgentDelta, AssistRequest, AssistStatus, DailyUsage, DecisionKind, LlmHealth, ProviderEntry,
-    Risk, RiskPart, Step, StepKind, ToolCall, ToolDecision, ToolRun, ToolRunStatus, Usage,
-    UserConfig, date_of_day, day_of,
+    AgentDelta, AssistRequest, AssistStatus, DailyUsage, DecisionKind, LlmHealth, NetworkAccess,
+    ProviderEntry, Risk, RiskPart, Step, StepKind, ToolCall, ToolDecision, ToolRun, ToolRunStatus,
+    Usage, UserConfig, date_of_day, day_of,
 };
 pub use session::{Author, BlackboardCommand, Message, Session, parse_blackboard_text};
 pub use task::{

@@ -353,6 +353,22 @@ pub struct UserConfig {
     /// The provider agents use when they name none; the server's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_provider: Option<String>,
+    /// Whether the user's commands, terminals and stdio MCP servers may open TCP
+    /// connections (`allow`, the default) or not (`deny`). Applies to processes started
+    /// after the change.
+    #[serde(default)]
+    pub network: NetworkAccess,
+}
+
+/// A user's network policy for the processes started on their behalf.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkAccess {
+    /// TCP allowed.
+    #[default]
+    Allow,
+    /// No TCP `connect` or `bind` (enforced by the kernel, Landlock ABI 4).
+    Deny,
 }
 
 /// Usage of one agent on one day (UTC).

@@ -46,6 +46,8 @@ pub struct UserHost {
     workspace: Arc<Workspace>,
     store: UserStore,
     sandbox: Option<Arc<crate::exec::SandboxConfig>>,
+    /// The user's network policy: `true` denies TCP to processes started from now on.
+    deny_network: Arc<std::sync::atomic::AtomicBool>,
     terminals: Arc<crate::terminal::Terminals>,
 }
 
@@ -57,6 +59,7 @@ impl UserHost {
             workspace: Arc::new(workspace),
             store,
             sandbox: None,
+            deny_network: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             terminals: Arc::new(crate::terminal::Terminals::default()),
         }
     }
@@ -74,22 +77,36 @@ impl UserHost {
         timeout: std::time::Duration,
     ) -> Result<crate::exec::CommandOutput, HostError> {
         self.check()?;
-        let sandbox = self.sandbox.clone().ok_or_else(|| {
-            HostError::Unavailable("commands are not enabled on this server".into())
-        })?;
+        let sandbox = self.sandbox("commands")?;
         crate::exec::run(self.workspace.root(), &sandbox, command, timeout).await
     }
 
     /// How this user's processes are confined (`None`: processes are not enabled on this
     /// server). For other process starters, such as stdio MCP servers.
     pub fn sandbox_config(&self) -> Option<Arc<crate::exec::SandboxConfig>> {
-        self.sandbox.clone()
+        self.sandbox("processes").ok()
+    }
+
+    /// Sets the user's network policy for processes started from now on (commands,
+    /// terminals, stdio MCP servers).
+    pub fn set_network(&self, access: arranger_domain::NetworkAccess) {
+        self.deny_network.store(
+            access == arranger_domain::NetworkAccess::Deny,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     fn sandbox(&self, what: &str) -> Result<Arc<crate::exec::SandboxConfig>, HostError> {
-        self.sandbox
-            .clone()
-            .ok_or_else(|| HostError::Unavailable(format!("{what} are not enabled on this server")))
+        let base = self.sandbox.clone().ok_or_else(|| {
+            HostError::Unavailable(format!("{what} are not enabled on this server"))
+        })?;
+        if self.deny_network.load(std::sync::atomic::Ordering::Relaxed) {
+            let mut cfg = (*base).clone();
+            cfg.network = crate::exec::NetworkPolicy::Deny;
+            Ok(Arc::new(cfg))
+        } else {
+            Ok(base)
+        }
     }
 
     /// Opens a terminal: an interactive shell in `cwd` (workspace-relative, `""` for the

@@ -71,8 +71,9 @@ pub struct UserEnv {
     pub store: UserStore,
     /// The user's workspace (stdio servers run in it).
     pub workspace: Workspace,
-    /// How the user's processes are confined; `None`: stdio servers are not available.
-    pub sandbox: Option<Arc<SandboxConfig>>,
+    /// How the user's processes are confined right now (it follows the user's network
+    /// policy); `None`: stdio servers are not available.
+    pub sandbox: Arc<dyn Fn() -> Option<Arc<SandboxConfig>> + Send + Sync>,
     /// The server's secret box.
     pub secrets: Arc<SecretBox>,
 }
@@ -655,15 +656,14 @@ impl McpHub {
             .await
             .map_err(|e| store_err(&name, e))?;
         let check = match &spec.transport {
-            McpTransport::Stdio { .. } if um.env.sandbox.is_none() => Err(McpError::Unavailable(
-                "stdio MCP servers are not enabled on this server (processes are disabled)".into(),
-            )),
+            McpTransport::Stdio { .. } if (um.env.sandbox)().is_none() => {
+                Err(McpError::Unavailable(
+                    "stdio MCP servers are not enabled on this server (processes are disabled)"
+                        .into(),
+                ))
+            }
             McpTransport::Http { .. }
-                if um
-                    .env
-                    .sandbox
-                    .as_ref()
-                    .is_some_and(|s| s.network == NetworkPolicy::Deny) =>
+                if (um.env.sandbox)().is_some_and(|s| s.network == NetworkPolicy::Deny) =>
             {
                 Err(McpError::Unavailable(
                     "HTTP MCP servers are not available: your network policy is \"deny\"".into(),
@@ -847,7 +847,7 @@ impl Supervisor {
         else {
             return Ended::Crashed("not a stdio server".into());
         };
-        let Some(sandbox) = &self.env.sandbox else {
+        let Some(sandbox) = &(self.env.sandbox)() else {
             return Ended::Crashed("processes are not enabled on this server".into());
         };
         let user = self.user.to_string();

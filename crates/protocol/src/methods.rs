@@ -632,6 +632,10 @@ pub struct ConfigSetParams {
     /// The provider agents use when they name none; `""` falls back to the server's default.
     #[serde(default)]
     pub default_provider: Option<String>,
+    /// `allow` or `deny`: whether the user's commands, terminals and stdio MCP servers may
+    /// open TCP connections (processes started after the change).
+    #[serde(default)]
+    pub network: Option<arranger_domain::NetworkAccess>,
 }
 
 /// Parameters of `usage.get`.

@@ -413,11 +413,14 @@ pub async fn dispatch(
                 default_provider: p
                     .default_provider
                     .map(|d| Some(d).filter(|d| !d.is_empty())),
+                network: p.network,
             };
-            store
+            let cfg = store
                 .set_config(update, ctx.team.services().secrets.clone())
                 .await
-                .map_err(store_error)?
+                .map_err(store_error)?;
+            host.set_network(cfg.network);
+            cfg
         }),
         UsageGet::NAME => call!(UsageGet, |p| {
             let days = store

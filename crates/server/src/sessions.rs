@@ -239,6 +239,12 @@ impl SessionManager {
             store.clone(),
         )
         .with_sandbox(sandbox);
+        match with_user(user.id.clone(), store.get_config()).await {
+            Ok(cfg) => host.set_network(cfg.network),
+            Err(e) => {
+                tracing::warn!(user = %user.id, error = %e, "cannot read the network policy; allowing")
+            }
+        }
         // Activation: nothing of this user runs in memory yet, so any task still marked
         // running was cut off by a crash or an idle drop; hand it on.
         let moved = with_user(user.id.clone(), store.recover_after_crash()).await?;
@@ -261,7 +267,10 @@ impl SessionManager {
             arranger_mcp::UserEnv {
                 store: store.clone(),
                 workspace: host.workspace().clone(),
-                sandbox: host.sandbox_config(),
+                sandbox: {
+                    let host = host.clone();
+                    Arc::new(move || host.sandbox_config())
+                },
                 secrets: self.services.secrets.clone(),
             },
         );

@@ -478,3 +478,40 @@ async fn terminals_end_with_the_users_context_and_with_the_server() {
     let _data = srv.stop().await;
     wait_gone(pid).await;
 }
+
+/// A user's network policy (`config.set {"network": "deny"}`) reaches the processes they
+/// start from then on; another user's stays as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_network_policy_reaches_their_new_processes_only() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let srv = TestServer::multi().await;
+    let (ta, tb) = (srv.user("alice"), srv.user("bob"));
+    let mut a = srv.client(&ta).await;
+    let mut b = srv.client(&tb).await;
+    let cfg = a
+        .call_raw("config.set", json!({"network": "deny"}))
+        .await
+        .unwrap();
+    assert_eq!(cfg["network"], "deny");
+    assert_eq!(
+        b.call_raw("config.get", json!({})).await.unwrap()["network"],
+        "allow"
+    );
+    let probe = format!(
+        "(exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && echo NET-OPEN-$((1+1)) || echo NET-SHUT-$((1+1))\n"
+    );
+    for (c, want) in [(&mut a, "NET-SHUT-2"), (&mut b, "NET-OPEN-2")] {
+        subscribe(c).await;
+        let id = create(c).await["id"].as_str().unwrap().to_owned();
+        input(c, &id, &probe).await;
+        let out = output_until(c, &id, want).await;
+        assert!(out.contains(want), "{out}");
+    }
+    let e = a
+        .call_raw("config.set", json!({"network": "sometimes"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(-32602), "{e}");
+    drop(listener);
+}

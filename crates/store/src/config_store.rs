@@ -27,6 +27,8 @@ pub struct ConfigUpdate {
     pub providers: Option<Vec<ProviderInput>>,
     /// Sets (`Some(Some)`) or clears (`Some(None)`) the default provider.
     pub default_provider: Option<Option<String>>,
+    /// Sets the network policy of the user's processes.
+    pub network: Option<arranger_domain::NetworkAccess>,
 }
 
 fn check(p: &ProviderInput) -> Result<(), StoreError> {
@@ -163,6 +165,9 @@ impl UserStore {
             }
             if let Some(d) = update.default_provider {
                 cfg.default_provider = d;
+            }
+            if let Some(n) = update.network {
+                cfg.network = n;
             }
             if let Some(d) = &cfg.default_provider
                 && !cfg.providers.iter().any(|p| &p.name == d) {
