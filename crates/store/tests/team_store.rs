@@ -364,6 +364,7 @@ async fn model_configuration_keeps_keys_encrypted_and_write_only() {
     let update = ConfigUpdate {
         providers: Some(vec![p(Some("sk-very-secret"))]),
         default_provider: Some(Some("mine".into())),
+        network: None,
     };
     let cfg = s.set_config(update, secrets.clone()).await.unwrap();
     assert!(cfg.providers[0].has_key);
