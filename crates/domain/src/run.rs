@@ -163,6 +163,10 @@ pub struct ToolRun {
     /// How long it ran, once finished (milliseconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
+    /// The size of the whole output when `output` shows only part of it; the whole is
+    /// read with `toolrun.output`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_bytes: Option<u64>,
 }
 
 /// What decided a tool run.

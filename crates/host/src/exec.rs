@@ -28,7 +28,7 @@ pub struct CommandOutput {
 }
 
 /// Largest part of each stream kept, in bytes.
-pub const MAX_STREAM_BYTES: usize = 64 * 1024;
+pub const MAX_STREAM_BYTES: usize = 1024 * 1024;
 
 async fn read_capped<R: AsyncRead + Unpin>(mut r: R) -> (Vec<u8>, bool) {
     let mut kept = Vec::new();
@@ -124,7 +124,7 @@ pub async fn run(
     }
     let mut output = String::from_utf8_lossy(&o).into_owned();
     if ocut {
-        output.push_str("\n[standard output cut at 64 KiB]");
+        output.push_str("\n[standard output cut at 1 MiB]");
     }
     if !e.is_empty() {
         if !output.is_empty() && !output.ends_with('\n') {
@@ -132,7 +132,7 @@ pub async fn run(
         }
         output.push_str(&String::from_utf8_lossy(&e));
         if ecut {
-            output.push_str("\n[standard error cut at 64 KiB]");
+            output.push_str("\n[standard error cut at 1 MiB]");
         }
     }
     let sandboxed = landlock_available();

@@ -983,6 +983,9 @@ methods! {
     /// Tool calls waiting for the user's decision, oldest first (for a client that just
     /// connected; later ones arrive as `tool_run_added` events).
     ToolRunPending = "toolrun.pending" (NoParams) -> ToolRunListResult;
+    /// Reads a tool run's whole output (a run whose `output_bytes` is set showed the agent
+    /// and its row only part of it), in pieces of at most 1 MiB.
+    ToolRunOutput = "toolrun.output" (ToolRunOutputParams) -> ToolRunOutputResult;
     /// The risk rules: the built-in ones (read-only) and the user's and workspace's.
     PolicyGet = "policy.get" (NoParams) -> PolicyGetResult;
     /// Replaces the user's and workspace's risk rules (each is checked; Allow rules that
@@ -1049,6 +1052,31 @@ pub struct ToolRunDecideResult {
     /// Rules an `allow_always` added.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub added_rules: Vec<Rule>,
+}
+
+/// Parameters of `toolrun.output`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolRunOutputParams {
+    /// The tool run.
+    pub id: String,
+    /// Byte offset to read from (default 0).
+    #[serde(default)]
+    pub offset: Option<u64>,
+    /// Most bytes to return (default and maximum 1 MiB).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Result of `toolrun.output`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ToolRunOutputResult {
+    /// The text (cut at character boundaries).
+    pub data: String,
+    /// Where `data` starts.
+    pub offset: u64,
+    /// The whole output's length in bytes; read on from `offset + data.len()`.
+    pub total: u64,
 }
 
 /// A list of tool runs.

@@ -514,6 +514,18 @@ pub async fn dispatch(
                 added_rules: decided.rules,
             }
         }),
+        ToolRunOutput::NAME => call!(ToolRunOutput, |p| {
+            let limit = p.limit.map_or(1 << 20, |l| (l as usize).clamp(1, 1 << 20));
+            let (data, offset, total) = store
+                .tool_run_output(p.id, p.offset.unwrap_or(0), limit)
+                .await
+                .map_err(store_error)?;
+            ToolRunOutputResult {
+                data,
+                offset,
+                total,
+            }
+        }),
         ToolRunPending::NAME => call!(ToolRunPending, |_p| ToolRunListResult {
             runs: store.awaiting_tool_runs().await.map_err(store_error)?,
         }),

@@ -392,3 +392,65 @@ async fn a_pending_confirmation_survives_a_restart_and_runs_once_allowed() {
     assert_eq!(runs[0]["decision"]["kind"], "allow_once");
     assert_ne!(runs[0]["status"], "awaiting_decision");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_output_is_cut_for_the_agent_and_kept_whole_with_its_run() {
+    let s = completes(runs(Scenario::new(), "show the log", "cat big.log"));
+    let fake = FakeLlm::start(s.api_key("sk-test")).await.unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let mut alice = srv.client(&srv.user("alice")).await;
+    let log: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
+    alice
+        .call_raw("fs.write", json!({"path": "big.log", "content": log}))
+        .await
+        .unwrap();
+    alice
+        .call_raw("task.create", json!({"title": "show the log"}))
+        .await
+        .unwrap();
+    let done = task_in(&mut alice, "show the log", "done").await;
+    let report = done["report"].as_str().unwrap();
+    assert!(report.contains("bytes not shown"), "{}", &report[..200]);
+    assert!(report.contains("line 0\n") && report.contains("line 19999"));
+    assert!(
+        report.len() < 40 * 1024,
+        "the agent saw {} bytes",
+        report.len()
+    );
+    let rec = alice
+        .call_raw("task.record", json!({"id": done["id"]}))
+        .await
+        .unwrap();
+    let run = rec["tool_runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["tool"] == "run_command")
+        .unwrap()
+        .clone();
+    let want = format!("exit code 0\n{log}");
+    assert_eq!(run["output_bytes"].as_u64(), Some(want.len() as u64));
+    let mut whole = String::new();
+    loop {
+        let part = alice
+            .call_raw(
+                "toolrun.output",
+                json!({"id": run["id"], "offset": whole.len(), "limit": 50_000}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(part["total"].as_u64(), Some(want.len() as u64));
+        let data = part["data"].as_str().unwrap();
+        if data.is_empty() {
+            break;
+        }
+        whole.push_str(data);
+    }
+    assert_eq!(whole, want, "the whole output comes back in pieces");
+    let mut bob = srv.client(&srv.user("bob")).await;
+    let e = bob
+        .call_raw("toolrun.output", json!({"id": run["id"]}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(-32001), "{e}");
+}

@@ -242,6 +242,7 @@ pub(crate) fn run_from_row(r: &Row<'_>) -> rusqlite::Result<Result<ToolRun, Stor
             reasons: serde_json::from_str(&reasons).map_err(StoreError::corrupt)?,
             decision,
             duration_ms: r.get::<_, Option<i64>>(16)?.map(|d| d.max(0) as u64),
+            output_bytes: r.get::<_, Option<i64>>(17)?.map(|d| d.max(0) as u64),
         })
     };
     Ok(build())
@@ -264,7 +265,8 @@ fn risk_of(name: &str) -> Option<Risk> {
 }
 
 pub(crate) const RUN_COLUMNS: &str = "id, task_id, agent_id, call_id, command, args, output, status, created_at, \
-     finished_at, risk_level, reasons, decision, decided_by, decision_reason, decided_at, duration_ms";
+     finished_at, risk_level, reasons, decision, decided_by, decision_reason, decided_at, duration_ms, \
+     output_bytes";
 
 pub(crate) fn load_run(conn: &Connection, id: &str) -> Result<ToolRun, StoreError> {
     conn.prepare_cached(&format!(
@@ -311,6 +313,18 @@ fn load_assist(conn: &Connection, id: &str) -> Result<AssistRequest, StoreError>
         id: id.to_owned(),
     })?
 }
+
+/// The largest char boundary of `s` at or below `max`.
+fn floor_boundary(s: &str, max: usize) -> usize {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// Most of a tool run's whole output kept (`toolrun.output`), in bytes.
+pub const MAX_FULL_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Cuts `s` to at most `max` bytes at a character boundary, saying how much was cut.
 pub fn cap_output(s: &str, max: usize) -> String {
@@ -591,13 +605,14 @@ impl UserStore {
         status: ToolRunStatus,
         owner: StepOwner,
         result: StepKind,
+        full: Option<String>,
     ) -> Result<(ToolRun, Step), StoreError> {
         let output = match &result {
             StepKind::ToolResult { output, .. } => output.clone(),
             _ => String::new(),
         };
         self.write(move |ev| {
-            let run = finish_run(ev, &run_id, status, &output)?;
+            let run = finish_run(ev, &run_id, status, &output, full.as_deref())?;
             let step = insert_step(ev, &owner, result)?;
             Ok((run, step))
         })
@@ -650,8 +665,32 @@ impl UserStore {
         status: ToolRunStatus,
         output: String,
     ) -> Result<ToolRun, StoreError> {
-        self.write(move |ev| finish_run(ev, &id, status, &output))
+        self.write(move |ev| finish_run(ev, &id, status, &output, None))
             .await
+    }
+
+    /// Part of a tool run's whole output: up to `limit` bytes from byte `offset` (moved
+    /// back to a character boundary), with the whole length. The run's capped `output` when
+    /// nothing more was kept.
+    pub async fn tool_run_output(
+        &self,
+        id: String,
+        offset: u64,
+        limit: usize,
+    ) -> Result<(String, u64, u64), StoreError> {
+        self.call(move |conn, _| {
+            let run = load_run(conn, &id)?;
+            let whole: String = conn
+                .prepare_cached("SELECT data FROM tool_outputs WHERE run_id = ?1")?
+                .query_row([&id], |r| r.get(0))
+                .optional()?
+                .unwrap_or(run.output);
+            let total = whole.len() as u64;
+            let start = floor_boundary(&whole, usize::try_from(offset).unwrap_or(usize::MAX));
+            let end = floor_boundary(&whole, start.saturating_add(limit));
+            Ok((whole[start..end].to_owned(), start as u64, total))
+        })
+        .await
     }
 
     /// A task's tool runs, oldest first.
@@ -817,6 +856,7 @@ fn insert_run(ev: &mut Events<'_>, start: ToolRunStart) -> Result<ToolRun, Store
         reasons: start.reasons,
         decision,
         duration_ms: None,
+        output_bytes: None,
     };
     ev.tx
         .prepare_cached(
@@ -863,15 +903,27 @@ fn finish_run(
     id: &str,
     status: ToolRunStatus,
     output: &str,
+    full: Option<&str>,
 ) -> Result<ToolRun, StoreError> {
+    // The whole output, when the row (or the agent) saw only part of it.
+    let whole = full.unwrap_or(output);
+    let kept = if full.is_some() || whole.len() > MAX_TOOL_OUTPUT_BYTES {
+        let whole = &whole[..floor_boundary(whole, MAX_FULL_OUTPUT_BYTES)];
+        ev.tx
+            .prepare_cached("INSERT OR REPLACE INTO tool_outputs (run_id, data) VALUES (?1, ?2)")?
+            .execute(params![id, whole])?;
+        Some(whole.len() as i64)
+    } else {
+        None
+    };
     let output = cap_output(output, MAX_TOOL_OUTPUT_BYTES);
     let now = now_ms();
     ev.tx
         .prepare_cached(
             "UPDATE tool_runs SET status = ?2, output = ?3, finished_at = ?4,
-                 duration_ms = ?4 - COALESCE(decided_at, created_at) WHERE id = ?1",
+                 duration_ms = ?4 - COALESCE(decided_at, created_at), output_bytes = ?5 WHERE id = ?1",
         )?
-        .execute(params![id, status.as_str(), output, now])?;
+        .execute(params![id, status.as_str(), output, now, kept])?;
     let run = load_run(ev.tx, id)?;
     ev.record(EventKind::ToolRunUpdated { run: run.clone() })?;
     Ok(run)

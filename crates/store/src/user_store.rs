@@ -1140,7 +1140,16 @@ pub(crate) fn transition(
 
 // ----- schema -----------------------------------------------------------------------------
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, crate::mcp_store::migration];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, crate::mcp_store::migration, v6];
+
+/// Tool runs keep their whole output (up to 4 MiB) beside the capped row.
+fn v6(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "ALTER TABLE tool_runs ADD COLUMN output_bytes INTEGER;
+         CREATE TABLE tool_outputs (run_id TEXT PRIMARY KEY REFERENCES tool_runs(id), data TEXT NOT NULL);",
+    )?;
+    Ok(())
+}
 
 /// The user's model configuration and encrypted secrets.
 /// The tool gateway: each run's risk reasons, the decision's reason and time, its

@@ -675,6 +675,7 @@ impl Team {
         }
         let allowed = spec.tools.iter().any(|t| t.name == call.name);
         let mcp = spec.mcp.iter().any(|t| t.name == call.name);
+        let mut full = None;
         let (output, is_error, control) = if mcp {
             match self
                 .services
@@ -718,7 +719,10 @@ impl Team {
                     true,
                     Control::Continue,
                 ),
-                other => (outcome.output, outcome.is_error, other),
+                other => {
+                    full = outcome.full;
+                    (outcome.output, outcome.is_error, other)
+                }
             }
         };
         let status = if is_error {
@@ -734,7 +738,7 @@ impl Team {
         };
         let (_, step) = self
             .store
-            .finish_tool_call(run.id, status, spec.owner.clone(), result)
+            .finish_tool_call(run.id, status, spec.owner.clone(), result, full)
             .await?;
         steps.push(step);
         Ok(match control {

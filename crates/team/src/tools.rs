@@ -158,6 +158,35 @@ pub struct ToolOutcome {
     pub is_error: bool,
     /// What the engine does next.
     pub control: Control,
+    /// The whole output when `output` shows only part of it (kept with the tool run).
+    pub full: Option<String>,
+}
+
+/// Most of a command's output an agent sees at once (head and tail); the whole output is
+/// kept with the tool run (`toolrun.output`).
+pub const AGENT_OUTPUT_BYTES: usize = 32 * 1024;
+
+/// Head and tail of `text` within [`AGENT_OUTPUT_BYTES`], and the whole text when cut.
+fn for_agent(text: String) -> (String, Option<String>) {
+    if text.len() <= AGENT_OUTPUT_BYTES {
+        return (text, None);
+    }
+    let half = AGENT_OUTPUT_BYTES / 2;
+    let mut head_end = half;
+    while !text.is_char_boundary(head_end) {
+        head_end -= 1;
+    }
+    let mut tail_start = text.len() - half;
+    while !text.is_char_boundary(tail_start) {
+        tail_start += 1;
+    }
+    let shown = format!(
+        "{}\n[… {} bytes not shown; the whole output is kept with the tool run]\n{}",
+        &text[..head_end],
+        tail_start - head_end,
+        &text[tail_start..]
+    );
+    (shown, Some(text))
 }
 
 impl ToolOutcome {
@@ -166,6 +195,7 @@ impl ToolOutcome {
             output: output.into(),
             is_error: false,
             control: Control::Continue,
+            full: None,
         }
     }
 
@@ -174,6 +204,7 @@ impl ToolOutcome {
             output: output.into(),
             is_error: true,
             control: Control::Continue,
+            full: None,
         }
     }
 }
@@ -339,12 +370,14 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                     None => "killed by a signal".to_owned(),
                 }
             };
-            let text = format!("{head}\n{}", r.output);
-            if r.timed_out || r.exit_code != Some(0) {
+            let (text, full) = for_agent(format!("{head}\n{}", r.output));
+            let mut outcome = if r.timed_out || r.exit_code != Some(0) {
                 ToolOutcome::err(text)
             } else {
                 ToolOutcome::ok(text)
-            }
+            };
+            outcome.full = full;
+            outcome
         }
         "request_assist" => {
             let question = arg_str(args, "question")?;
@@ -354,6 +387,7 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                 control: Control::Assist {
                     question: question.to_owned(),
                 },
+                full: None,
             }
         }
         "block_task" => {
@@ -367,6 +401,7 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                 control: Control::Block {
                     reason: reason.to_owned(),
                 },
+                full: None,
             }
         }
         "complete_task" => {
@@ -382,6 +417,7 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                 control: Control::Complete {
                     summary: summary.to_owned(),
                 },
+                full: None,
             }
         }
         other => {
