@@ -454,3 +454,77 @@ async fn a_long_output_is_cut_for_the_agent_and_kept_whole_with_its_run() {
         .unwrap_err();
     assert_eq!(e.code(), Some(-32001), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_keeps_a_process_running_in_a_terminal_judged_like_a_command() {
+    let ticker = "for i in 1 2 3 4 5 6 7 8; do echo tick-$i; sleep 0.2; done";
+    let s = Scenario::new()
+        .rule(
+            Rule::when(
+                Match::any()
+                    .has_tool("terminal_start")
+                    .turn(0)
+                    .last_user_contains("watch"),
+            )
+            .reply(Reply::tool(
+                "terminal_start",
+                json!({"command": ticker, "wait_ms": 500}),
+            )),
+        )
+        .rule(
+            Rule::when(
+                Match::any()
+                    .has_tool("terminal_start")
+                    .turn(0)
+                    .last_user_contains("wipe"),
+            )
+            .reply(Reply::tool(
+                "terminal_start",
+                json!({"command": "rm -rf ."}),
+            )),
+        );
+    let fake = FakeLlm::start(completes(s).api_key("sk-test"))
+        .await
+        .unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let mut alice = srv.client(&srv.user("alice")).await;
+    alice
+        .call_raw("task.create", json!({"title": "watch the ticker"}))
+        .await
+        .unwrap();
+    let done = task_in(&mut alice, "watch the ticker", "done").await;
+    let report = done["report"].as_str().unwrap();
+    assert!(
+        report.contains("tick-1") && report.contains("still running"),
+        "{report}"
+    );
+    let terms = alice.call_raw("terminal.list", json!({})).await.unwrap();
+    let id = terms["terminals"][0]["id"].as_str().unwrap().to_owned();
+    let mut out = String::new();
+    for _ in 0..50 {
+        out = alice
+            .call_raw("terminal.read", json!({"id": id}))
+            .await
+            .unwrap()["data"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if out.contains("tick-8") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(out.contains("tick-8"), "the process kept running: {out}");
+
+    // What a terminal would run is judged like a command: High asks.
+    alice
+        .call_raw("task.create", json!({"title": "wipe everything"}))
+        .await
+        .unwrap();
+    task_in(&mut alice, "wipe everything", "needs_confirm").await;
+    let run = pending(&mut alice).await.remove(0);
+    assert_eq!(
+        (run["tool"].as_str(), run["risk"].as_str()),
+        (Some("terminal_start"), Some("high"))
+    );
+}

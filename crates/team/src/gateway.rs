@@ -26,7 +26,26 @@ pub(crate) struct Judged {
 /// user set on an MCP tool's server definition: `high` always asks, `low` runs, `medium`
 /// (the default) leaves it to the rules (asks unless an Allow rule names the tool).
 pub(crate) fn judge(policy: &Policy, call: &ToolCall, mcp: Option<ToolRisk>) -> Judged {
-    let a = arranger_policy::assess_tool(&call.name, &call.arguments, policy);
+    // What a terminal runs is judged like a command; reading and closing are Low.
+    let a = match call.name.as_str() {
+        "terminal_start" | "terminal_input" => {
+            let key = if call.name == "terminal_start" {
+                "command"
+            } else {
+                "data"
+            };
+            let line = call
+                .arguments
+                .get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
+            arranger_policy::assess_command(line.trim_end_matches('\n'), policy)
+        }
+        "terminal_read" | "terminal_close" => {
+            arranger_policy::assess_tool("read_file", &call.arguments, policy)
+        }
+        _ => arranger_policy::assess_tool(&call.name, &call.arguments, policy),
+    };
     let mut reasons = a.parts;
     reasons.sort_by_key(|p| std::cmp::Reverse(p.risk));
     let (risk, ask) = match mcp {

@@ -61,8 +61,34 @@ pub fn worker_tools() -> Vec<ToolSpec> {
                 "path": {"type": "string", "description": "only under this directory"}}, "required": ["query"]}),
         ),
         spec(
+            "terminal_start",
+            "Start a long-running command (a dev server, a watcher, a REPL) in a new terminal of the workspace and return its id and first output. Read more with terminal_read, type with terminal_input, stop it with terminal_close.",
+            json!({"type": "object", "properties": {
+                "command": {"type": "string"},
+                "cwd": {"type": "string", "description": "workspace-relative directory; default the root"},
+                "wait_ms": {"type": "integer", "minimum": 0, "maximum": 10000, "description": "how long to collect output first (default 1000)"}},
+                "required": ["command"]}),
+        ),
+        spec(
+            "terminal_read",
+            "Read a terminal's output after `since` (a byte offset from an earlier terminal_start / terminal_read; default: the last 8 KiB).",
+            json!({"type": "object", "properties": {"id": {"type": "string"}, "since": {"type": "integer", "minimum": 0}},
+                   "required": ["id"]}),
+        ),
+        spec(
+            "terminal_input",
+            "Type into a terminal (add \\n to press Enter; \\u0003 is Ctrl-C).",
+            json!({"type": "object", "properties": {"id": {"type": "string"}, "data": {"type": "string"}},
+                   "required": ["id", "data"]}),
+        ),
+        spec(
+            "terminal_close",
+            "Close a terminal: its command and everything it started are stopped.",
+            json!({"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}),
+        ),
+        spec(
             "run_command",
-            "Run a shell command (bash) in the workspace, e.g. to build or test. It can write only the workspace and a temporary directory. Output is capped at 64 KiB per stream.",
+            "Run a shell command (bash) in the workspace, e.g. to build or test, and wait for it to end. It can write only the workspace and a temporary directory. You see at most 32 KiB of output (head and tail). For something that keeps running (a dev server, a watcher), use terminal_start.",
             json!({"type": "object", "properties": {
                 "command": {"type": "string"},
                 "timeout_secs": {"type": "integer", "minimum": 1, "maximum": 600, "description": "default 120"}},
@@ -160,6 +186,32 @@ pub struct ToolOutcome {
     pub control: Control,
     /// The whole output when `output` shows only part of it (kept with the tool run).
     pub full: Option<String>,
+}
+
+/// A terminal's output for the agent, within [`AGENT_OUTPUT_BYTES`] (its tail).
+fn terminal_text(id: &str, r: &arranger_host::terminal::TerminalRead) -> String {
+    let mut data = r.data.as_str();
+    if data.len() > AGENT_OUTPUT_BYTES {
+        let mut cut = data.len() - AGENT_OUTPUT_BYTES;
+        while !data.is_char_boundary(cut) {
+            cut += 1;
+        }
+        data = &data[cut..];
+    }
+    let state = match r.exit_code {
+        Some(c) => format!("its shell exited with code {c}"),
+        None => "still running".to_owned(),
+    };
+    format!(
+        "terminal {id} ({state}); output up to offset {} (read on with since={}){}:\n{data}",
+        r.end,
+        r.end,
+        if r.truncated {
+            "; earlier output was dropped"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Most of a command's output an agent sees at once (head and tail); the whole output is
@@ -324,6 +376,56 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                     .collect();
                 ToolOutcome::ok(lines.join("\n"))
             }
+        }
+        "terminal_start" => {
+            let command = arg_str(args, "command")?;
+            let cwd = args
+                .get("cwd")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let wait = args
+                .get("wait_ms")
+                .and_then(Value::as_u64)
+                .unwrap_or(1000)
+                .min(10_000);
+            let t = host.terminal_create(cwd, 120, 40).await.map_err(host_err)?;
+            host.terminal_input(&t.id, &format!("{command}\n"))
+                .await
+                .map_err(host_err)?;
+            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            let r = host.terminal_read(&t.id, Some(0)).map_err(host_err)?;
+            ToolOutcome::ok(terminal_text(&t.id, &r))
+        }
+        "terminal_read" => {
+            let id = arg_str(args, "id")?;
+            let since = args.get("since").and_then(Value::as_u64);
+            let mut r = host.terminal_read(id, since).map_err(host_err)?;
+            if since.is_none() && r.data.len() > 8 * 1024 {
+                let mut cut = r.data.len() - 8 * 1024;
+                while !r.data.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                r.offset += cut as u64;
+                r.data = r.data[cut..].to_owned();
+            }
+            ToolOutcome::ok(terminal_text(id, &r))
+        }
+        "terminal_input" => {
+            let id = arg_str(args, "id")?;
+            let data = arg_str(args, "data")?;
+            host.terminal_input(id, data).await.map_err(host_err)?;
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let r = host.terminal_read(id, None).map_err(host_err)?;
+            ToolOutcome::ok(format!(
+                "sent; the terminal's output now ends at offset {}",
+                r.end
+            ))
+        }
+        "terminal_close" => {
+            let id = arg_str(args, "id")?;
+            let t = host.terminal_close(id).await.map_err(host_err)?;
+            ToolOutcome::ok(format!("terminal {} closed", t.id))
         }
         "search" => {
             let query = arg_str(args, "query")?;
