@@ -20,14 +20,52 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct DataDir {
-    /// Where all data lives.
-    #[arg(
-        long,
-        global = true,
-        default_value = "./.arranger",
-        env = "ARRANGER_DATA_DIR"
-    )]
-    data_dir: PathBuf,
+    /// Where all data lives. Default: `./.arranger` in multi-user mode and for `user` and
+    /// `token`; in single-user mode a directory per workspace under
+    /// `$XDG_DATA_HOME/arranger` (`~/.local/share/arranger`) — never inside the workspace,
+    /// where the commands the agents run could read its keys.
+    #[arg(long, global = true, env = "ARRANGER_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+impl DataDir {
+    /// The data directory for the multi-user server and the `user` / `token` commands.
+    fn multi_user(&self) -> PathBuf {
+        self.data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("./.arranger"))
+    }
+}
+
+/// The default data directory of a single-user server on `workspace`: one per workspace
+/// under `$XDG_DATA_HOME/arranger` (or `~/.local/share/arranger`).
+fn single_user_data_dir(workspace: &Path) -> Result<PathBuf> {
+    let base = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => PathBuf::from(x),
+        None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+            Some(h) => PathBuf::from(h).join(".local/share"),
+            None => bail!(
+                "neither XDG_DATA_HOME nor HOME is set: give --data-dir (outside the workspace)"
+            ),
+        },
+    };
+    // FNV-1a of the workspace path: stable across builds, so a workspace keeps its data.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in workspace.as_os_str().as_encoded_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let name: String = workspace
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+        .take(32)
+        .collect();
+    Ok(base
+        .join("arranger")
+        .join(format!("{name}-{:08x}", h as u32)))
 }
 
 #[derive(Subcommand)]
@@ -160,7 +198,7 @@ fn main() -> Result<()> {
             let multi_user = multi_user || env_flag("MULTI_USER");
             let config = serve_config(
                 listen,
-                &data.data_dir,
+                data.data_dir.clone(),
                 workspace,
                 multi_user,
                 allowed_origins,
@@ -173,8 +211,8 @@ fn main() -> Result<()> {
                 .build()?;
             runtime.block_on(serve(config))
         }
-        Command::User { action, data } => user(action, &directory(&data.data_dir)?),
-        Command::Token { action, data } => token(action, &directory(&data.data_dir)?),
+        Command::User { action, data } => user(action, &directory(&data.multi_user())?),
+        Command::Token { action, data } => token(action, &directory(&data.multi_user())?),
         Command::Bench(args) => bench::run(args),
         Command::Schema { markdown } => {
             if markdown {
@@ -213,23 +251,26 @@ fn init_logging(format: LogFormat) {
 
 fn serve_config(
     listen: SocketAddr,
-    data_dir: &Path,
+    data_dir: Option<PathBuf>,
     workspace: Option<PathBuf>,
     multi_user: bool,
     allowed_origins: Vec<String>,
     allowed_hosts: Vec<String>,
     rate_limit: u32,
 ) -> Result<ServerConfig> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-    let data_dir = data_dir.canonicalize()?;
-    let mode = if multi_user {
+    let create = |d: &Path| -> Result<PathBuf> {
+        std::fs::create_dir_all(d)
+            .with_context(|| format!("cannot create the data directory {}", d.display()))?;
+        Ok(d.canonicalize()?)
+    };
+    let (mode, data_dir) = if multi_user {
         if workspace.is_some() {
             bail!(
                 "--workspace is for single-user mode; in multi-user mode each user's workspace is <data-dir>/users/<id>/workspace"
             );
         }
-        Mode::MultiUser
+        let data_dir = create(&data_dir.unwrap_or_else(|| PathBuf::from("./.arranger")))?;
+        (Mode::MultiUser, data_dir)
     } else {
         let ws = match workspace {
             Some(w) => w,
@@ -238,10 +279,24 @@ fn serve_config(
         let workspace = ws
             .canonicalize()
             .with_context(|| format!("the workspace {} does not exist", ws.display()))?;
-        Mode::SingleUser {
-            workspace,
-            token: single_user_token(&data_dir)?,
+        let data_dir = create(&match data_dir {
+            Some(d) => d,
+            None => single_user_data_dir(&workspace)?,
+        })?;
+        if data_dir.starts_with(&workspace) {
+            bail!(
+                "the data directory {} is inside the workspace {}: commands the agents run could read and change its keys and tokens (the sandbox cannot carve it out). Give a --data-dir outside the workspace, or leave it out for the default under ~/.local/share/arranger",
+                data_dir.display(),
+                workspace.display()
+            );
         }
+        (
+            Mode::SingleUser {
+                workspace,
+                token: single_user_token(&data_dir)?,
+            },
+            data_dir,
+        )
     };
     let limits = Limits {
         requests_per_second: rate_limit,
@@ -401,14 +456,16 @@ fn single_user_token(data_dir: &Path) -> Result<String> {
 
 async fn serve(config: ServerConfig) -> Result<()> {
     let mode = config.mode.clone();
+    let data_dir = config.data_dir.clone();
     let server = Server::bind(config).await?;
     let addr = server.local_addr()?;
     match &mode {
         Mode::SingleUser { workspace, token } => {
             tracing::info!(workspace = %workspace.display(), "single-user mode");
             println!(
-                "Arranger is serving {} at:\n    http://{addr}/?token={token}",
-                workspace.display()
+                "Arranger is serving {} at:\n    http://{addr}/?token={token}\n(data in {})",
+                workspace.display(),
+                data_dir.display()
             );
         }
         Mode::MultiUser => {

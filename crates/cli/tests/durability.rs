@@ -443,3 +443,50 @@ async fn config_toml_sets_the_default_model_and_bad_files_are_explained() {
         "{err}"
     );
 }
+
+/// In single-user mode the data directory (keys, tokens, state) is never inside the
+/// workspace, where the commands the agents run could read it: the default lives under
+/// `$XDG_DATA_HOME/arranger`, and an explicit one inside the workspace is refused.
+#[test]
+fn single_user_data_stays_out_of_the_workspace() {
+    let ws = tempfile::tempdir().unwrap();
+    let xdg = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--workspace"])
+        .arg(ws.path())
+        .arg("--data-dir")
+        .arg(ws.path().join(".arranger"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("inside the workspace"), "{err}");
+
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--workspace"])
+        .arg(ws.path())
+        .env("XDG_DATA_HOME", xdg.path())
+        .env_remove("ARRANGER_DATA_DIR")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !line.contains("data in") && std::time::Instant::now() < deadline {
+        let mut l = String::new();
+        if std::io::BufRead::read_line(&mut stdout, &mut l).unwrap_or(0) == 0 {
+            break;
+        }
+        line.push_str(&l);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let base = xdg.path().join("arranger");
+    let dirs: Vec<_> = std::fs::read_dir(&base).unwrap().flatten().collect();
+    assert_eq!(dirs.len(), 1, "{line}");
+    assert!(dirs[0].path().join("token").exists(), "{line}");
+    assert!(line.contains(&base.display().to_string()), "{line}");
+    assert!(!ws.path().join(".arranger").join("token").exists());
+}
