@@ -93,6 +93,11 @@ enum Command {
         /// Requests per second per user.
         #[arg(long, default_value_t = Limits::default().requests_per_second)]
         rate_limit: u32,
+        /// Multi-user mode only: run users' commands, terminals and MCP servers even if the
+        /// kernel cannot sandbox them (Landlock). Without it they are refused on such a
+        /// kernel. Also ARRANGER_ALLOW_UNSANDBOXED=1.
+        #[arg(long)]
+        allow_unsandboxed: bool,
         /// Log format.
         #[arg(long, value_enum, default_value = "text")]
         log_format: LogFormat,
@@ -192,11 +197,12 @@ fn main() -> Result<()> {
             allowed_origins,
             allowed_hosts,
             rate_limit,
+            allow_unsandboxed,
             log_format,
         } => {
             init_logging(log_format);
             let multi_user = multi_user || env_flag("MULTI_USER");
-            let config = serve_config(
+            let mut config = serve_config(
                 listen,
                 data.data_dir.clone(),
                 workspace,
@@ -205,6 +211,7 @@ fn main() -> Result<()> {
                 allowed_hosts,
                 rate_limit,
             )?;
+            config.allow_unsandboxed = allow_unsandboxed || env_flag("ARRANGER_ALLOW_UNSANDBOXED");
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .max_blocking_threads(64)
@@ -327,6 +334,7 @@ fn serve_config(
         team: file.team,
         pool: file.pool.unwrap_or_else(arranger_server::default_pool),
         mcp: file.mcp.into_config(),
+        allow_unsandboxed: false,
     })
 }
 

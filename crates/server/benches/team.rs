@@ -523,6 +523,7 @@ async fn start_server(
             p
         },
         mcp: arranger_server::McpConfig::default(),
+        allow_unsandboxed: false,
     };
     let server = Server::bind(config).await.map_err(|e| e.to_string())?;
     let addr = server.local_addr().map_err(|e| e.to_string())?.to_string();

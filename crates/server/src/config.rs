@@ -70,6 +70,10 @@ pub struct ServerConfig {
     pub pool: arranger_llm::PoolConfig,
     /// Users' MCP servers: idle stop, running limit, call timeout, restarts.
     pub mcp: arranger_mcp::McpConfig,
+    /// The administrator's explicit opt-out: in multi-user mode, run users' processes
+    /// (commands, terminals, stdio MCP servers) even when the kernel cannot confine them
+    /// with Landlock. Off by default: such processes are refused.
+    pub allow_unsandboxed: bool,
 }
 
 /// The pool settings used when nothing is configured: like the library's, but with room

@@ -142,8 +142,29 @@ impl SessionManager {
             }
         };
         if !arranger_host::exec::landlock_available() {
+            match config.mode {
+                Mode::MultiUser if config.allow_unsandboxed => tracing::warn!(
+                    "the kernel cannot enforce Landlock and the administrator opted out (--allow-unsandboxed): users' commands, terminals and MCP servers run UNCONFINED and can reach each other's files"
+                ),
+                Mode::MultiUser => tracing::warn!(
+                    "the kernel cannot enforce Landlock: users' commands, terminals and stdio MCP servers are refused (--allow-unsandboxed runs them unconfined)"
+                ),
+                Mode::SingleUser { .. } => {
+                    tracing::warn!("the kernel cannot enforce Landlock: commands run unconfined")
+                }
+            }
+        } else if config.allow_unsandboxed {
+            tracing::info!("Landlock is available: --allow-unsandboxed has no effect");
+        }
+        // The data directory's owner is who the server runs as.
+        if matches!(config.mode, Mode::MultiUser)
+            && std::fs::metadata("/proc/self").is_ok_and(|m| {
+                use std::os::unix::fs::MetadataExt;
+                m.uid() == 0
+            })
+        {
             tracing::warn!(
-                "the kernel cannot enforce Landlock: in multi-user mode commands are refused; in single-user mode they run unconfined"
+                "running as root: sandboxed processes keep uid 0 without capabilities; Landlock does not cover chmod/utime, so they could change the metadata of root-owned files whose path they know. Run the server as a dedicated unprivileged user"
             );
         }
         SessionManager {
@@ -224,8 +245,10 @@ impl SessionManager {
             Arc::new(LocalBus::new(BUS_CAPACITY)),
         );
         let mode = match self.config.mode {
-            Mode::MultiUser => arranger_host::exec::SandboxMode::Required,
-            Mode::SingleUser { .. } => arranger_host::exec::SandboxMode::BestEffort,
+            Mode::MultiUser if !self.config.allow_unsandboxed => {
+                arranger_host::exec::SandboxMode::Required
+            }
+            _ => arranger_host::exec::SandboxMode::BestEffort,
         };
         let sandbox = arranger_host::exec::SandboxConfig {
             tmp_dir: user_dir.join("tmp"),

@@ -241,6 +241,7 @@ async fn single_user_data_dir_inside_the_workspace_is_invisible_to_the_api() {
         team: arranger_team::TeamConfig::default(),
         pool: arranger_server::default_pool(),
         mcp: arranger_server::McpConfig::default(),
+        allow_unsandboxed: false,
     };
     let (addr, _stop, _handle) = common::start(config).await;
     let mut c = Client::connect(&addr, token).await.unwrap();

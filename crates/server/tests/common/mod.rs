@@ -46,6 +46,7 @@ fn config(data: PathBuf, mode: Mode, limits: Limits) -> ServerConfig {
         team: arranger_team::TeamConfig::default(),
         pool: arranger_server::default_pool(),
         mcp: arranger_server::McpConfig::default(),
+        allow_unsandboxed: false,
     }
 }
 
