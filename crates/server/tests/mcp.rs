@@ -804,3 +804,83 @@ async fn an_agent_uses_an_mcp_tool_after_the_user_allows_it() {
         "the MCP result reached the agent: {task:#}"
     );
 }
+
+/// Kills the spawned HTTP MCP server when the test ends, however it ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The streamable HTTP transport against the same reference server, run as an HTTP
+/// service (started by the test, outside any sandbox, as a remote server would be).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_everything_server_over_streamable_http_serves_its_user_only() {
+    let bin = everything_bin();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(&bin)
+        .arg("streamableHttp")
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the everything server over HTTP");
+    let stderr = child.stderr.take().unwrap();
+    let _child = Child(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("listening") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("the HTTP server said it listens");
+
+    let srv = mcp_server(McpConfig::default()).await;
+    let (ta, tb) = (srv.user("alice"), srv.user("bob"));
+    let mut a = srv.client(&ta).await;
+    let mut b = srv.client(&tb).await;
+    a.call_raw(
+        "mcp.add",
+        json!({"spec": {"name": "remote",
+            "transport": {"type": "http", "url": format!("http://127.0.0.1:{port}/mcp")}}}),
+    )
+    .await
+    .unwrap();
+    let tools = a
+        .call_raw("mcp.tools", json!({"name": "remote"}))
+        .await
+        .unwrap();
+    let echo = tools["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "mcp__remote__echo")
+        .unwrap_or_else(|| panic!("no echo tool in {tools}"))
+        .clone();
+    assert_eq!(echo["risk"], "medium");
+    let out = call(&mut a, "mcp__remote__echo", json!({"message": "over http"}))
+        .await
+        .unwrap();
+    assert!(out.contains("over http"), "{out}");
+    assert_eq!(server_state(&mut a, "remote").await["state"], "running");
+    let theirs = b.call_raw("mcp.list", json!({})).await.unwrap();
+    assert!(theirs["servers"].as_array().unwrap().is_empty(), "{theirs}");
+    let e = call(&mut b, "mcp__remote__echo", json!({"message": "x"}))
+        .await
+        .unwrap_err();
+    assert!(e.code().is_some(), "{e}");
+}
