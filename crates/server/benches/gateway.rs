@@ -14,6 +14,10 @@
 //! the sandboxed process from spawn to exit, output read); and the policy's judgement of a
 //! command line alone (tree-sitter-bash parse and rules), which runs before every call.
 
+// The product's allocator (crates/cli/src/main.rs), so the bench measures what ships.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use arranger_client::Client;
 use arranger_fake_llm::{FakeLlm, Match, Reply, Rule, Scenario};
 use arranger_server::{Limits, Mode, Server, ServerConfig};

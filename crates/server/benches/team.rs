@@ -49,6 +49,10 @@
 //!   perf record -D -1 --control fifo:/tmp/perf.ctl -g <bench binary>
 //! ```
 
+// The product's allocator (crates/cli/src/main.rs), so the bench measures what ships.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use arranger_client::Client;
 use arranger_fake_llm::{FakeLlm, FakeLlmOptions, Match, RecordedRequest, Reply, Rule, Scenario};
 use arranger_server::{Limits, Mode, Server, ServerConfig};
