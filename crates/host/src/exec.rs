@@ -62,28 +62,18 @@ pub async fn run(
             "the command must be at most 64 KiB of text without NUL".into(),
         ));
     }
-    let mut prepared = cfg.prepare(workspace)?;
+    let prepared = cfg.prepare(workspace)?;
     let shell = if Path::new("/bin/bash").exists() {
         "/bin/bash"
     } else {
         "/bin/sh"
     };
-    let mut cmd = tokio::process::Command::new(shell);
+    let mut cmd = prepared.command(shell, cfg, workspace, workspace);
     cmd.arg("-c")
         .arg(command)
-        .current_dir(workspace)
-        .env_clear()
-        .envs(cfg.environment(workspace))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    // SAFETY: the closure runs in the child between fork and exec; `apply` only makes
-    // system calls on data prepared in the parent.
-    unsafe {
-        cmd.pre_exec(move || prepared.apply());
-    }
+        .stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = cmd
         .spawn()

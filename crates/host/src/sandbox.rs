@@ -322,6 +322,31 @@ const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 const SECURE_BITS: libc::c_ulong = 0b1110_1111;
 
 impl Prepared {
+    /// A command for `program` that runs confined by this preparation: in `cwd`, with
+    /// exactly the sandbox's environment (`env` of `cfg` for `workspace`; add more with
+    /// `.envs`), in its own process group, killed when dropped, and [`Prepared::apply`] in
+    /// `pre_exec`. Every process started for a user is built here.
+    pub fn command(
+        mut self,
+        program: impl AsRef<std::ffi::OsStr>,
+        cfg: &SandboxConfig,
+        workspace: &Path,
+        cwd: &Path,
+    ) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.current_dir(cwd)
+            .env_clear()
+            .envs(cfg.environment(workspace))
+            .process_group(0)
+            .kill_on_drop(true);
+        // SAFETY: the closure runs in the child between fork and exec; `apply` only makes
+        // system calls on data prepared in the parent.
+        unsafe {
+            cmd.pre_exec(move || self.apply());
+        }
+        cmd
+    }
+
     /// Confines the calling process. Meant for `pre_exec`: between `fork` and `exec` it
     /// only makes system calls on data prepared in the parent and allocates nothing (except
     /// inside the Landlock crate's error path). Fails in required mode when the kernel

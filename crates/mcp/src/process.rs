@@ -118,7 +118,7 @@ pub(crate) async fn spawn(
     let sb = sandbox.clone();
     let cwd_rel = launch.cwd.unwrap_or("").to_owned();
     // Resolving the directory and building the Landlock ruleset touch the file system.
-    let (cwd, mut prepared) = tokio::task::spawn_blocking(move || {
+    let (cwd, prepared) = tokio::task::spawn_blocking(move || {
         let (_, dir) = ws
             .resolve_dir(&cwd_rel)
             .map_err(|e| McpError::Invalid(format!("the MCP server's cwd {cwd_rel:?}: {e}")))?;
@@ -129,22 +129,17 @@ pub(crate) async fn spawn(
     })
     .await
     .map_err(|e| McpError::Unavailable(format!("the MCP start worker failed: {e}")))??;
-    let mut cmd = tokio::process::Command::new(program(launch.command, &cwd));
+    let mut cmd = prepared.command(
+        program(launch.command, &cwd),
+        sandbox,
+        workspace.root(),
+        &cwd,
+    );
     cmd.args(launch.args)
-        .current_dir(&cwd)
-        .env_clear()
-        .envs(sandbox.environment(workspace.root()))
         .envs(&launch.env)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    // SAFETY: the closure runs in the child between fork and exec; `apply` only makes
-    // system calls on data prepared in the parent.
-    unsafe {
-        cmd.pre_exec(move || prepared.apply());
-    }
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| {
         let e = spawn_error(e, "MCP server");
         if e.to_string().contains("No such file") {
