@@ -31,6 +31,7 @@ use landlock::{
     Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus, Scope,
 };
 use std::ffi::OsString;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Whether processes must run sandboxed.
@@ -67,6 +68,42 @@ pub struct SandboxConfig {
     pub mode: SandboxMode,
     /// The user's network policy.
     pub network: NetworkPolicy,
+    /// The user's process-count cgroup (see [`pids_cgroup`]): every process started for the
+    /// user joins it, so together they never exceed its `pids.max` — a fork bomb stops
+    /// there instead of exhausting the machine's process table. `None`: no such limit.
+    pub pids_cgroup: Option<PathBuf>,
+}
+
+/// Creates (or reuses) the process-count cgroup `arranger/<name>` with `pids.max = max`,
+/// under the cgroup v1 `pids` hierarchy or cgroup v2 (where the `pids` controller is
+/// enabled). Returns its directory, or `None` when neither is available or writable (the
+/// server then runs without this limit and says so once).
+pub fn pids_cgroup(name: &str, max: u32) -> Option<PathBuf> {
+    let roots = [
+        PathBuf::from("/sys/fs/cgroup/pids"),
+        PathBuf::from("/sys/fs/cgroup"),
+    ];
+    for root in roots {
+        let usable = root.join("pids.max").exists()
+            || root.join("cgroup.procs").exists() && root.join("tasks").exists()
+            || std::fs::read_to_string(root.join("cgroup.subtree_control"))
+                .is_ok_and(|c| c.split_whitespace().any(|x| x == "pids"));
+        if !usable || !root.join("cgroup.procs").exists() {
+            continue;
+        }
+        let parent = root.join("arranger");
+        let dir = parent.join(name);
+        if std::fs::create_dir_all(&dir).is_err() {
+            continue;
+        }
+        // cgroup v2: the parent hands the controller down (ignored by v1, which has none).
+        let _ = std::fs::write(parent.join("cgroup.subtree_control"), "+pids");
+        let _ = std::fs::create_dir_all(&dir);
+        if std::fs::write(dir.join("pids.max"), max.to_string()).is_ok() {
+            return Some(dir);
+        }
+    }
+    None
 }
 
 /// Entries of `/etc` a sandboxed process may not read, relative to `/etc`: password and
@@ -130,6 +167,7 @@ impl SandboxConfig {
             read_only: Self::default_read_only(),
             mode,
             network: NetworkPolicy::Allow,
+            pids_cgroup: None,
         }
     }
 
@@ -242,9 +280,19 @@ impl SandboxConfig {
                 .add_rule(PathBeneath::new(fd, AccessFs::from_all(FS_ABI)))
                 .map_err(err)?;
         }
+        // Opened here (close-on-exec), written by the child: writing "0" to `cgroup.procs`
+        // moves the writer itself.
+        let cgroup = self.pids_cgroup.as_ref().and_then(|d| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_CLOEXEC)
+                .open(d.join("cgroup.procs"))
+                .ok()
+        });
         Ok(Prepared {
             ruleset: Some(rs),
             required: self.mode == SandboxMode::Required,
+            cgroup,
         })
     }
 }
@@ -290,6 +338,8 @@ fn etc_entries(dir: &Path, rel: &str, out: &mut Vec<PathBuf>) {
 pub struct Prepared {
     ruleset: Option<RulesetCreated>,
     required: bool,
+    /// The user's pids cgroup's `cgroup.procs`, open for writing.
+    cgroup: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -354,6 +404,14 @@ impl Prepared {
     /// [`spawn_error`].
     pub fn apply(&mut self) -> std::io::Result<()> {
         set_limits();
+        if let Some(f) = &self.cgroup {
+            use std::os::fd::AsRawFd;
+            // SAFETY: write(2) of a static buffer to a descriptor opened in the parent.
+            let n = unsafe { libc::write(f.as_raw_fd(), b"0\n".as_ptr().cast(), 2) };
+            if n < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
         // SAFETY: plain system calls on stack data; errors are checked where they matter.
         unsafe {
             // Needs CAP_SETPCAP, so it fails harmlessly when not root.

@@ -380,3 +380,52 @@ async fn abstract_unix_sockets_outside_the_domain_are_unreachable() {
         );
     }
 }
+
+/// A fork bomb stops at the user's process limit (a pids cgroup) instead of exhausting the
+/// machine's process table, and the server is not in that cgroup.
+#[tokio::test]
+async fn a_fork_bomb_stops_at_the_users_process_limit() {
+    require_landlock();
+    let name = format!("escape-test-{}", std::process::id());
+    let Some(cgroup) = arranger_host::sandbox::pids_cgroup(&name, 40) else {
+        assert!(
+            !std::path::Path::new("/sys/fs/cgroup/pids/cgroup.procs").exists(),
+            "a pids cgroup hierarchy exists but could not be used"
+        );
+        eprintln!("no pids cgroup on this machine: the process limit is not enforced here");
+        return;
+    };
+    let l = Layout::new();
+    let mut cfg = l.cfg.clone();
+    cfg.pids_cgroup = Some(cgroup.clone());
+    let out = l
+        .run_with(
+            &cfg,
+            "for i in $(seq 100); do sleep 3 & done 2>&1 | tail -n 1; echo spawned; wait",
+        )
+        .await;
+    // bash reports the refused forks ("fork: retry: Resource temporarily unavailable",
+    // or the interrupted retry), and the cgroup counts them.
+    assert!(
+        out.output.contains("fork:"),
+        "100 background processes were allowed past a limit of 40: {}",
+        out.output
+    );
+    if let Ok(events) = std::fs::read_to_string(cgroup.join("pids.events")) {
+        let refused: u64 = events
+            .split_whitespace()
+            .skip_while(|w| *w != "max")
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(refused > 0, "pids.events: {events}");
+    }
+    let ours = std::fs::read_to_string(cgroup.join("cgroup.procs")).unwrap_or_default();
+    assert!(
+        !ours
+            .split_whitespace()
+            .any(|p| p == std::process::id().to_string()),
+        "the test process itself was moved into the user's cgroup"
+    );
+    let _ = std::fs::remove_dir(&cgroup);
+}

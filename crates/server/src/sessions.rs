@@ -44,6 +44,11 @@ impl Drop for SessionContext {
         // server outlives it.
         self.host.kill_terminals();
         self.mcp.detach(&self.user.id, self.mcp_generation);
+        // An empty cgroup is removed (one still holding a dying process stays; it is
+        // reused when the user comes back).
+        if let Some(dir) = self.host.sandbox_config().and_then(|c| c.pids_cgroup.clone()) {
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 }
 
@@ -129,6 +134,9 @@ pub struct SessionManager {
     watch_hub: Option<WatchHub>,
     mcp: Arc<arranger_mcp::McpHub>,
 }
+
+/// Most processes one user's commands, terminals and MCP servers may have at once.
+const PIDS_PER_USER: u32 = 512;
 
 impl SessionManager {
     /// A manager for this configuration. The file watcher is optional: without it the
@@ -255,6 +263,7 @@ impl SessionManager {
             read_only: self.read_only.clone(),
             mode,
             network: arranger_host::exec::NetworkPolicy::Allow,
+            pids_cgroup: arranger_host::sandbox::pids_cgroup(user.id.as_str(), PIDS_PER_USER),
         };
         let host = UserHost::new(
             user.id.clone(),
