@@ -46,7 +46,11 @@ impl Drop for SessionContext {
         self.mcp.detach(&self.user.id, self.mcp_generation);
         // An empty cgroup is removed (one still holding a dying process stays; it is
         // reused when the user comes back).
-        if let Some(dir) = self.host.sandbox_config().and_then(|c| c.pids_cgroup.clone()) {
+        if let Some(dir) = self
+            .host
+            .sandbox_config()
+            .and_then(|c| c.pids_cgroup.clone())
+        {
             let _ = std::fs::remove_dir(dir);
         }
     }
