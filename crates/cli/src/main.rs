@@ -291,11 +291,17 @@ fn serve_config(
         let workspace = ws
             .canonicalize()
             .with_context(|| format!("the workspace {} does not exist", ws.display()))?;
-        let data_dir = create(&match data_dir {
+        let wanted = match data_dir {
             Some(d) => d,
             None => single_user_data_dir(&workspace)?,
-        })?;
+        };
+        let existed = wanted.exists();
+        let data_dir = create(&wanted)?;
         if data_dir.starts_with(&workspace) {
+            if !existed {
+                // Leave no trace of a refused start.
+                let _ = std::fs::remove_dir(&data_dir);
+            }
             bail!(
                 "the data directory {} is inside the workspace {}: commands the agents run could read and change its keys and tokens (the sandbox cannot carve it out). Give a --data-dir outside the workspace, or leave it out for the default under ~/.local/share/arranger",
                 data_dir.display(),

@@ -25,7 +25,6 @@ pub use event::{Event, EventKind, StateScope};
 pub use ids::{AgentId, MessageId, SessionId, TaskId, UserId};
 pub use mcp::{
     McpServerSpec, McpServerState, McpServerStatus, McpToolDef, McpTransport, McpVar, SecretInfo,
-    ToolRisk,
 };
 pub use run::{
     AgentDelta, AssistRequest, AssistStatus, DailyUsage, DecisionKind, LlmHealth, NetworkAccess,

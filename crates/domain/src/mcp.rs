@@ -3,7 +3,7 @@
 //! A secret's **value** never appears in any type of this module: definitions refer to
 //! secrets by name only, so a definition can be stored, listed and sent in events freely.
 
-use crate::Timestamp;
+use crate::{Risk, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -51,32 +51,6 @@ pub fn validate_secret_name(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// How risky calling a tool is, for the policy: `medium` unless the user says otherwise.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ToolRisk {
-    /// Reads only.
-    Low,
-    /// Could change things (the default for a tool nobody judged).
-    #[default]
-    Medium,
-    /// Destroys data or reaches far; always asks.
-    High,
 }
 
 /// An environment variable or HTTP header of an MCP server: a literal `value` or the
@@ -137,7 +111,7 @@ pub struct McpServerSpec {
     pub enabled: bool,
     /// Risk of individual tools (by the server's own tool name); `medium` for the rest.
     #[serde(default)]
-    pub tool_risk: BTreeMap<String, ToolRisk>,
+    pub tool_risk: BTreeMap<String, Risk>,
 }
 
 fn yes() -> bool {
@@ -300,8 +274,8 @@ impl McpServerSpec {
     }
 
     /// The risk of one of its tools (by the server's own name).
-    pub fn risk_of(&self, tool: &str) -> ToolRisk {
-        self.tool_risk.get(tool).copied().unwrap_or_default()
+    pub fn risk_of(&self, tool: &str) -> Risk {
+        self.tool_risk.get(tool).copied().unwrap_or(Risk::Medium)
     }
 }
 
@@ -388,7 +362,7 @@ pub struct McpToolDef {
     /// JSON Schema of its arguments (from the server).
     pub input_schema: serde_json::Value,
     /// Its risk: the user's override, or `medium`.
-    pub risk: ToolRisk,
+    pub risk: Risk,
 }
 
 #[cfg(test)]
@@ -495,7 +469,7 @@ mod tests {
         }))
         .unwrap();
         assert!(spec.enabled);
-        assert_eq!(spec.risk_of("echo"), ToolRisk::Medium);
+        assert_eq!(spec.risk_of("echo"), Risk::Medium);
         let typo = serde_json::from_value::<McpServerSpec>(serde_json::json!({
             "name": "e", "transport": {"type": "stdio", "command": "node", "enviroment": []}
         }));

@@ -79,31 +79,26 @@ pub struct SandboxConfig {
 /// enabled). Returns its directory, or `None` when neither is available or writable (the
 /// server then runs without this limit and says so once).
 pub fn pids_cgroup(name: &str, max: u32) -> Option<PathBuf> {
-    let roots = [
-        PathBuf::from("/sys/fs/cgroup/pids"),
-        PathBuf::from("/sys/fs/cgroup"),
-    ];
-    for root in roots {
-        let usable = root.join("pids.max").exists()
-            || root.join("cgroup.procs").exists() && root.join("tasks").exists()
-            || std::fs::read_to_string(root.join("cgroup.subtree_control"))
-                .is_ok_and(|c| c.split_whitespace().any(|x| x == "pids"));
-        if !usable || !root.join("cgroup.procs").exists() {
-            continue;
-        }
-        let parent = root.join("arranger");
-        let dir = parent.join(name);
-        if std::fs::create_dir_all(&dir).is_err() {
-            continue;
-        }
-        // cgroup v2: the parent hands the controller down (ignored by v1, which has none).
-        let _ = std::fs::write(parent.join("cgroup.subtree_control"), "+pids");
-        let _ = std::fs::create_dir_all(&dir);
-        if std::fs::write(dir.join("pids.max"), max.to_string()).is_ok() {
-            return Some(dir);
-        }
-    }
-    None
+    let v1 = Path::new("/sys/fs/cgroup/pids");
+    let v2 = Path::new("/sys/fs/cgroup");
+    let root = if v1.join("cgroup.procs").exists() {
+        v1
+    } else if std::fs::read_to_string(v2.join("cgroup.controllers"))
+        .is_ok_and(|c| c.split_whitespace().any(|x| x == "pids"))
+    {
+        v2
+    } else {
+        return None;
+    };
+    let parent = root.join("arranger");
+    std::fs::create_dir_all(&parent).ok()?;
+    // cgroup v2: the parent hands the controller down before the child exists (v1 has no
+    // such file; the write fails harmlessly).
+    let _ = std::fs::write(parent.join("cgroup.subtree_control"), "+pids");
+    let dir = parent.join(name);
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::write(dir.join("pids.max"), max.to_string()).ok()?;
+    Some(dir)
 }
 
 /// Entries of `/etc` a sandboxed process may not read, relative to `/etc`: password and

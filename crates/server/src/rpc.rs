@@ -551,11 +551,7 @@ pub async fn dispatch(
                     ));
                 }
             };
-            let rules = store.policy_rules().await.map_err(store_error)?;
-            let (workspace, user): (Vec<_>, Vec<_>) = rules
-                .into_iter()
-                .partition(|r| r.scope == arranger_domain::RuleScope::Workspace);
-            let policy = arranger_policy::Policy::with_builtin(user, workspace);
+            let policy = ctx.team.policy().await.map_err(store_error)?;
             arranger_policy::assess_tool(&tool, &args, &policy)
         }),
         SecretSet::NAME => call!(SecretSet, |p| store

@@ -67,10 +67,7 @@ fn mcp_definitions(tools: &[arranger_domain::McpToolDef]) -> Vec<ToolDefinition>
 }
 
 /// The risk the user configured for an MCP tool, if `name` is one of the run's.
-fn mcp_risk(
-    tools: &[arranger_domain::McpToolDef],
-    name: &str,
-) -> Option<arranger_domain::ToolRisk> {
+fn mcp_risk(tools: &[arranger_domain::McpToolDef], name: &str) -> Option<arranger_domain::Risk> {
     tools.iter().find(|t| t.name == name).map(|t| t.risk)
 }
 
@@ -449,10 +446,11 @@ impl Team {
         };
         // After a restart (or an idle drop): calls of the last turn that still wait for
         // the user's decision, or were decided while nobody waited, are taken up first.
+        let open = unanswered(&steps);
         if let Some(t) = &spec.task
             && spec.owner.assist.is_none()
+            && (!open.is_empty() || task.is_some_and(|t| t.status == TaskStatus::NeedsConfirm))
         {
-            let open = unanswered(&steps);
             for run in self.store.tool_runs(t.clone()).await? {
                 if !matches!(
                     run.status,

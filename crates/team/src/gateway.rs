@@ -4,7 +4,7 @@
 
 use crate::team::Team;
 use arranger_domain::{
-    DecisionKind, Risk, Rule, RuleAction, RuleScope, Step, StepKind, ToolCall, ToolRisk, ToolRun,
+    DecisionKind, Risk, Rule, RuleAction, RuleScope, Step, StepKind, ToolCall, ToolRun,
     ToolRunStatus,
 };
 use arranger_llm::CancellationToken;
@@ -25,7 +25,7 @@ pub(crate) struct Judged {
 /// Judges one call: the highest part decides; reasons worst first. `mcp` is the risk the
 /// user set on an MCP tool's server definition: `high` always asks, `low` runs, `medium`
 /// (the default) leaves it to the rules (asks unless an Allow rule names the tool).
-pub(crate) fn judge(policy: &Policy, call: &ToolCall, mcp: Option<ToolRisk>) -> Judged {
+pub(crate) fn judge(policy: &Policy, call: &ToolCall, mcp: Option<Risk>) -> Judged {
     // What a terminal runs is judged like a command; reading and closing are Low.
     let a = match call.name.as_str() {
         "terminal_start" | "terminal_input" => {
@@ -49,12 +49,12 @@ pub(crate) fn judge(policy: &Policy, call: &ToolCall, mcp: Option<ToolRisk>) -> 
     let mut reasons = a.parts;
     reasons.sort_by_key(|p| std::cmp::Reverse(p.risk));
     let (risk, ask) = match mcp {
-        Some(ToolRisk::High) => (Risk::High, true),
-        Some(ToolRisk::Low) if a.risk <= Risk::Medium => (Risk::Low, false),
+        Some(Risk::High) => (Risk::High, true),
+        Some(Risk::Low) if a.risk <= Risk::Medium => (Risk::Low, false),
         _ => (a.risk, a.decision == Decision::Ask),
     };
     if let Some(r) = mcp
-        && r != ToolRisk::Medium
+        && r != Risk::Medium
     {
         reasons.insert(
             0,
@@ -95,7 +95,7 @@ impl Drop for Waiting<'_> {
 
 impl Team {
     /// The user's risk policy: built-in rules, then the user's, then the workspace's.
-    pub(crate) async fn policy(&self) -> Result<Policy, StoreError> {
+    pub async fn policy(&self) -> Result<Policy, StoreError> {
         let rules = self.store.policy_rules().await?;
         let (workspace, user): (Vec<Rule>, Vec<Rule>) = rules
             .into_iter()
