@@ -2,24 +2,39 @@
 CARGO_TARGET_DIR ?= $(HOME)/.cache/arranger-target
 export CARGO_TARGET_DIR
 
-.PHONY: run test lint schema bench
+.PHONY: run test lint schema bench web
+
+# The web UI's packages, installed again only when package-lock.json changes.
+WEB_DEPS := web/node_modules/.package-lock.json
+
+$(WEB_DEPS): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+## Build the web UI into web/dist (embedded in the server binary when it is built).
+web: $(WEB_DEPS)
+	cd web && npm run build
 
 ## Build and start the server in single-user mode on the current directory.
-run:
+run: web
 	cargo run --release -p arranger -- serve
 
 ## Every test: unit, property, integration (real server on ephemeral ports) and CLI tests.
-test:
+## Then the web UI's component tests (Vitest).
+test: web
 	cargo test --workspace --all-targets
+	cd web && npm test
 
 ## Formatting and lints, as CI checks them.
-lint:
+lint: $(WEB_DEPS)
+	cd web && npx tsc --noEmit
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-## Regenerate docs/protocol.schema.json and the reference part of docs/protocol.md from the Rust types.
+## Regenerate docs/protocol.schema.json, web/src/protocol.gen.ts and the reference part of docs/protocol.md
+## from the Rust types.
 schema:
 	cargo run -q -p arranger -- schema > docs/protocol.schema.json
+	cargo run -q -p arranger -- schema --typescript > web/src/protocol.gen.ts
 	cargo run -q -p arranger -- schema --markdown > target-reference.md.tmp
 	sed -n '1,/^<!-- reference:start -->$$/p' docs/protocol.md > protocol.md.tmp
 	cat target-reference.md.tmp >> protocol.md.tmp

@@ -124,8 +124,11 @@ enum Command {
     /// Prints the JSON Schema of the JSON-RPC protocol (or its Markdown reference).
     Schema {
         /// Print the Markdown method reference (the generated part of docs/protocol.md).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "typescript")]
         markdown: bool,
+        /// Print the TypeScript declarations of the protocol (web/src/protocol.gen.ts).
+        #[arg(long)]
+        typescript: bool,
     },
     /// Measures memory per connected user and event latency against a fresh server.
     Bench(bench::BenchArgs),
@@ -226,8 +229,13 @@ fn main() -> Result<()> {
         Command::User { action, data } => user(action, &directory(&data.multi_user())?),
         Command::Token { action, data } => token(action, &directory(&data.multi_user())?),
         Command::Bench(args) => bench::run(args),
-        Command::Schema { markdown } => {
-            if markdown {
+        Command::Schema {
+            markdown,
+            typescript,
+        } => {
+            if typescript {
+                print!("{}", arranger_protocol::typescript::module());
+            } else if markdown {
                 print!("{}", arranger_protocol::schema::reference_markdown());
             } else {
                 println!(

@@ -11,5 +11,6 @@ pub mod jsonrpc;
 pub mod methods;
 pub mod notifications;
 pub mod schema;
+pub mod typescript;
 
 pub use methods::RpcMethod;

@@ -89,6 +89,9 @@ pub struct ServerInfo {
     pub user: UserInfo,
     /// Protocol methods this server answers.
     pub methods: Vec<String>,
+    /// The caller's newest event sequence number: a client that reads its state now and
+    /// then calls `events.subscribe {"since": last_seq}` misses nothing in between.
+    pub last_seq: u64,
 }
 
 /// The caller.

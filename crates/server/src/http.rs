@@ -9,7 +9,7 @@ use arranger_domain::UserId;
 use arranger_store::{SqliteDirectory, TokenKind, UserDirectory};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Request, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -240,13 +240,17 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics_handler))
         .route("/api/v1/login", post(login))
         .route("/api/v1/logout", post(logout))
+        .route("/api/v1/whoami", get(whoami))
         .route("/api/v1/ws", any(ws_handler))
-        .fallback(|| async {
-            error(
-                StatusCode::NOT_FOUND,
-                "no such endpoint; the API is JSON-RPC over WebSocket at /api/v1/ws",
-            )
+        .fallback(|method: Method, uri: Uri, headers: HeaderMap| async move {
+            crate::web::serve(&method, &uri, &headers).unwrap_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    "no such endpoint; the API is JSON-RPC over WebSocket at /api/v1/ws",
+                )
+            })
         })
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             check_host,
@@ -395,6 +399,42 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
         }
     }
     resp
+}
+
+/// Who the presented credentials (cookie, bearer header) belong to, and the server's mode:
+/// the UI asks this before it shows the login page.
+async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let mode = state.mode_name();
+    let unauthorized = |message: &str| {
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": message, "mode": mode })),
+        )
+            .into_response()
+    };
+    let Some(presented) = presented_token(&headers) else {
+        return unauthorized(match state.config.mode {
+            Mode::SingleUser { .. } => {
+                "not signed in: open the address with the token that the server printed at start"
+            }
+            Mode::MultiUser => "not signed in: POST /api/v1/login",
+        });
+    };
+    let auth = state.auth.clone();
+    match tokio::task::spawn_blocking(move || auth.authenticate(&presented.token)).await {
+        Ok(Ok(Some((user, _)))) => Json(json!({
+            "mode": mode,
+            "user": { "id": user.id, "name": user.name, "is_admin": user.is_admin },
+        }))
+        .into_response(),
+        Ok(Ok(None)) => {
+            unauthorized("invalid, expired or revoked token, or disabled user: sign in again")
+        }
+        _ => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "authentication failed inside the server; see its log",
+        ),
+    }
 }
 
 async fn ws_handler(

@@ -18,6 +18,7 @@ mod http;
 mod metrics;
 mod rpc;
 mod sessions;
+mod web;
 
 pub use arranger_mcp::McpConfig;
 pub use auth::{Authenticator, SINGLE_USER_ID};

@@ -150,6 +150,7 @@ pub async fn dispatch(
                 is_admin: ctx.user.is_admin,
             },
             methods: NAMES.iter().map(|s| (*s).to_owned()).collect(),
+            last_seq: store.last_seq().await.map_err(store_error)?,
         }),
         FsRead::NAME => call!(FsRead, |p| {
             let data = host.read(p.path).await.map_err(host_error)?;

@@ -1,0 +1,4 @@
+// Strings of the admin views.
+export const en = {};
+
+export const zh: Record<keyof typeof en, string> = {};
