@@ -19,10 +19,13 @@ run: web
 	cargo run --release -p arranger -- serve
 
 ## Every test: unit, property, integration (real server on ephemeral ports) and CLI tests.
-## Then the web UI's component tests (Vitest).
+## Then the web UI's component tests (Vitest) and its end-to-end tests, which drive Debian's
+## Chromium (playwright-core) against the real server and the fake LLM.
 test: web
 	cargo test --workspace --all-targets
 	cd web && npm test
+	cargo build -p arranger -p arranger-fake-llm
+	cd web && npm run e2e
 
 ## Formatting and lints, as CI checks them.
 lint: $(WEB_DEPS)

@@ -1,0 +1,20 @@
+// Types of harness.mjs for the TypeScript tests.
+import type { Browser } from "playwright-core";
+
+export const ARRANGER_BIN: string;
+export const FAKE_LLM_BIN: string;
+export const PASSWORD: string;
+export const CHROMIUM_ARGS: string[];
+export interface Stack {
+  url: string;
+  dataDir: string;
+  llmUrl: string;
+  users: Record<string, string>;
+  stop: () => Promise<void>;
+}
+export function startStack(opts?: {
+  users?: Record<string, boolean>;
+  scenario?: string;
+  extraEnv?: Record<string, string>;
+}): Promise<Stack>;
+export function launchBrowser(): Promise<Browser>;

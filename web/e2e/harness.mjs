@@ -1,0 +1,138 @@
+// @ts-check
+// The real stack for end-to-end tests, screenshots and benchmarks: the fake LLM server,
+// a multi-user `arranger` on an ephemeral port with users made by its own CLI, and
+// Debian's Chromium driven by playwright-core.
+//
+//   node e2e/harness.mjs        starts the stack and prints the address and users
+//                               (for looking at the UI by hand); Ctrl-C stops it.
+
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir, homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(homedir(), ".cache", "arranger-target");
+/** The server binary (`cargo build -p arranger`), or ARRANGER_BIN. */
+export const ARRANGER_BIN = process.env.ARRANGER_BIN ?? join(targetDir, "debug", "arranger");
+/** The fake LLM binary (`cargo build -p arranger-fake-llm`), or FAKE_LLM_BIN. */
+export const FAKE_LLM_BIN = process.env.FAKE_LLM_BIN ?? join(targetDir, "debug", "fake-llm");
+export const PASSWORD = "correct horse battery staple";
+
+/**
+ * Starts a process and resolves with the first stdout line matching `pattern`.
+ * @param {string} cmd @param {string[]} args @param {NodeJS.ProcessEnv} env @param {RegExp} pattern
+ * @returns {Promise<{ child: import("node:child_process").ChildProcess, match: RegExpMatchArray }>}
+ */
+function startUntil(cmd, args, env, pattern) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`${cmd} did not start in 60 s:\n${out}\n${err}`)), 60_000);
+    child.stdout?.on("data", (d) => {
+      out += d;
+      const m = out.match(pattern);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, match: m });
+      }
+    });
+    child.stderr?.on("data", (d) => {
+      err += d;
+      if (err.length > 100_000) err = err.slice(-50_000);
+    });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${cmd}: ${e.message} (build it with \`make test\` or cargo build)`));
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} exited with ${code}:\n${err.slice(-4000)}`));
+    });
+  });
+}
+
+/**
+ * @typedef {{ url: string, dataDir: string, llmUrl: string, users: Record<string, string>, stop: () => Promise<void> }} Stack
+ */
+
+/**
+ * Starts the fake LLM and a multi-user server with the given users (`name` → admin?).
+ * @param {{ users?: Record<string, boolean>, scenario?: string, extraEnv?: NodeJS.ProcessEnv }} [opts]
+ * @returns {Promise<Stack>}
+ */
+export async function startStack(opts = {}) {
+  const users = opts.users ?? { alice: true, bob: false };
+  const dataDir = mkdtempSync(join(tmpdir(), "arranger-e2e-"));
+  const scenario = opts.scenario ?? join(here, "scenario.json");
+  const llm = await startUntil(FAKE_LLM_BIN, ["--scenario", scenario, "--listen", "127.0.0.1:0"], process.env, /^(http\S+)\s*$/m);
+  const llmUrl = llm.match[1];
+  for (const [name, admin] of Object.entries(users)) {
+    const r = spawnSync(ARRANGER_BIN, ["user", "add", name, "--password-stdin", "--data-dir", dataDir, ...(admin ? ["--admin"] : [])], {
+      input: `${PASSWORD}\n`,
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`arranger user add ${name}: ${r.stderr || r.error}`);
+  }
+  const env = {
+    ...process.env,
+    OPENAI_API_KEY: "sk-e2e",
+    OPENAI_BASE_URL: `${llmUrl}/v1`,
+    ARRANGER_MODEL: "fake-model",
+    RUST_LOG: process.env.RUST_LOG ?? "warn",
+    ...opts.extraEnv,
+  };
+  delete env.ANTHROPIC_API_KEY;
+  const server = await startUntil(
+    ARRANGER_BIN,
+    ["serve", "--multi-user", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--rate-limit", "1000"],
+    env,
+    /listening on (http:\/\/\S+?)\/?$/m,
+  );
+  const url = server.match[1];
+  const stop = async () => {
+    for (const c of [server.child, llm.child]) {
+      if (c.exitCode === null) {
+        const done = new Promise((r) => c.once("exit", r));
+        c.kill("SIGTERM");
+        await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+        if (c.exitCode === null) c.kill("SIGKILL");
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { url, dataDir, llmUrl, users: Object.fromEntries(Object.keys(users).map((u) => [u, PASSWORD])), stop };
+}
+
+/** Chromium flags for this machine: no sandbox as root, no calls home (the network is closed). */
+export const CHROMIUM_ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+];
+
+/** Launches Debian's Chromium (CHROMIUM_BIN overrides the path). */
+export async function launchBrowser() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({ executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const stack = await startStack();
+  console.log(`Arranger at ${stack.url}/ (fake LLM at ${stack.llmUrl})`);
+  for (const u of Object.keys(stack.users)) console.log(`  user ${u} / password "${PASSWORD}"`);
+  const bye = async () => {
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", bye);
+  process.on("SIGTERM", bye);
+}
