@@ -5,6 +5,10 @@
 //
 //   node e2e/harness.mjs        starts the stack and prints the address and users
 //                               (for looking at the UI by hand); Ctrl-C stops it.
+//
+// The server serves the UI embedded in its binary, or the directory named by E2E_WEB_DIR
+// (e.g. `E2E_WEB_DIR=$PWD/dist` after `npm run build`), so a UI change can be tried
+// without rebuilding the server.
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -87,7 +91,17 @@ export async function startStack(opts = {}) {
   delete env.ANTHROPIC_API_KEY;
   const server = await startUntil(
     ARRANGER_BIN,
-    ["serve", "--multi-user", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--rate-limit", "1000"],
+    [
+      "serve",
+      "--multi-user",
+      "--listen",
+      "127.0.0.1:0",
+      "--data-dir",
+      dataDir,
+      "--rate-limit",
+      "1000",
+      ...(process.env.E2E_WEB_DIR ? ["--web-dir", process.env.E2E_WEB_DIR] : []),
+    ],
     env,
     /listening on (http:\/\/\S+?)\/?$/m,
   );

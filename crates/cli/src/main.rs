@@ -103,6 +103,10 @@ enum Command {
         /// kernel. Also ARRANGER_ALLOW_UNSANDBOXED=1.
         #[arg(long)]
         allow_unsandboxed: bool,
+        /// Serve the web UI from this directory (`web/dist`) instead of the one built into
+        /// the binary: for working on the UI without rebuilding the server.
+        #[arg(long, env = "ARRANGER_WEB_DIR")]
+        web_dir: Option<PathBuf>,
         /// Log format.
         #[arg(long, value_enum, default_value = "text")]
         log_format: LogFormat,
@@ -206,6 +210,7 @@ fn main() -> Result<()> {
             allowed_hosts,
             rate_limit,
             allow_unsandboxed,
+            web_dir,
             log_format,
         } => {
             init_logging(log_format);
@@ -220,6 +225,7 @@ fn main() -> Result<()> {
                 rate_limit,
             )?;
             config.allow_unsandboxed = allow_unsandboxed || env_flag("ARRANGER_ALLOW_UNSANDBOXED");
+            config.web_dir = web_dir;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .max_blocking_threads(64)
@@ -354,6 +360,7 @@ fn serve_config(
         pool: file.pool.unwrap_or_else(arranger_server::default_pool),
         mcp: file.mcp.into_config(),
         allow_unsandboxed: false,
+        web_dir: None,
     })
 }
 

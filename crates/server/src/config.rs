@@ -74,6 +74,10 @@ pub struct ServerConfig {
     /// (commands, terminals, stdio MCP servers) even when the kernel cannot confine them
     /// with Landlock. Off by default: such processes are refused.
     pub allow_unsandboxed: bool,
+    /// Serve the web UI from this directory (a `web/dist` built by `npm run build`)
+    /// instead of the one embedded in the binary: for working on the UI without
+    /// rebuilding the server.
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 /// The pool settings used when nothing is configured: like the library's, but with room

@@ -232,6 +232,7 @@ fn prepare_data_dir(dir: &std::path::Path) -> Result<(), ServerError> {
 }
 
 pub fn router(state: AppState) -> Router {
+    let web_dir = state.config.web_dir.clone().map(std::sync::Arc::new);
     Router::new()
         .route(
             "/healthz",
@@ -242,13 +243,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/logout", post(logout))
         .route("/api/v1/whoami", get(whoami))
         .route("/api/v1/ws", any(ws_handler))
-        .fallback(|method: Method, uri: Uri, headers: HeaderMap| async move {
-            crate::web::serve(&method, &uri, &headers).unwrap_or_else(|| {
-                error(
-                    StatusCode::NOT_FOUND,
-                    "no such endpoint; the API is JSON-RPC over WebSocket at /api/v1/ws",
-                )
-            })
+        .fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
+            let web_dir = web_dir.clone();
+            async move {
+                let dir = web_dir.as_deref().map(std::path::PathBuf::as_path);
+                crate::web::serve(dir, &method, &uri, &headers).unwrap_or_else(|| {
+                    error(
+                        StatusCode::NOT_FOUND,
+                        "no such endpoint; the API is JSON-RPC over WebSocket at /api/v1/ws",
+                    )
+                })
+            }
         })
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(

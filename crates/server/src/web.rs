@@ -10,6 +10,8 @@
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
+use sha2::{Digest, Sha256};
+use std::path::{Component, Path};
 
 /// The built UI (`web/dist`). A binary built before `npm run build` has none and says so.
 #[derive(RustEmbed)]
@@ -27,14 +29,55 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/") || path == "/api" || path == "/metrics" || path == "/healthz"
 }
 
+/// A built file: its bytes, type and content hash.
+struct File {
+    data: Vec<u8>,
+    mime: String,
+    hash: [u8; 32],
+}
+
+/// The file at a UI path (no leading `/`), from `dir` when the server was told to serve
+/// the UI from disk, else from the binary.
+fn get(dir: Option<&Path>, path: &str) -> Option<File> {
+    match dir {
+        None => Assets::get(path).map(|f| File {
+            mime: f.metadata.mimetype().to_owned(),
+            hash: f.metadata.sha256_hash(),
+            data: f.data.into_owned(),
+        }),
+        Some(dir) => {
+            // Only plain names: no `..`, no absolute parts, nothing outside `dir`.
+            let rel = Path::new(path);
+            if path.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+                return None;
+            }
+            let data = std::fs::read(dir.join(rel)).ok()?;
+            let mime = mime_guess::from_path(rel)
+                .first_or_octet_stream()
+                .essence_str()
+                .to_owned();
+            Some(File {
+                hash: Sha256::digest(&data).into(),
+                data,
+                mime,
+            })
+        }
+    }
+}
+
 /// Serves a UI file, or `index.html` for the UI's routes. `None` for paths that are not
 /// the UI's (the caller answers with the API's JSON 404).
-pub fn serve(method: &Method, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+pub fn serve(
+    dir: Option<&Path>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Option<Response> {
     if (method != Method::GET && method != Method::HEAD) || is_api(uri.path()) {
         return None;
     }
     let path = uri.path().trim_start_matches('/');
-    let (name, file) = match Assets::get(path) {
+    let (name, file) = match get(dir, path) {
         Some(f) if !path.is_empty() => (path, f),
         _ => {
             // A missing hashed asset is a stale page asking for an old build: 404, not HTML.
@@ -47,20 +90,20 @@ pub fn serve(method: &Method, uri: &Uri, headers: &HeaderMap) -> Option<Response
                         .into_response(),
                 );
             }
-            match Assets::get("index.html") {
+            match get(dir, "index.html") {
                 Some(f) => ("index.html", f),
                 None => return Some(not_built()),
             }
         }
     };
-    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
+    let etag = format!("\"{}\"", hex::encode(&file.hash[..16]));
     let mut out = HeaderMap::new();
     let put = |h: &mut HeaderMap, k: header::HeaderName, v: &str| {
         if let Ok(v) = HeaderValue::from_str(v) {
             h.insert(k, v);
         }
     };
-    put(&mut out, header::CONTENT_TYPE, file.metadata.mimetype());
+    put(&mut out, header::CONTENT_TYPE, &file.mime);
     put(&mut out, header::ETAG, &etag);
     put(
         &mut out,
@@ -82,7 +125,7 @@ pub fn serve(method: &Method, uri: &Uri, headers: &HeaderMap) -> Option<Response
     if fresh {
         return Some((StatusCode::NOT_MODIFIED, out).into_response());
     }
-    Some((StatusCode::OK, out, file.data.into_owned()).into_response())
+    Some((StatusCode::OK, out, file.data).into_response())
 }
 
 fn not_built() -> Response {

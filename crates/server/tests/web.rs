@@ -4,6 +4,7 @@
 
 mod common;
 
+use arranger_server::Limits;
 use common::{TestServer, http};
 
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
@@ -117,5 +118,42 @@ async fn whoami_names_the_caller_or_says_how_to_sign_in() {
         http(&s.addr, "GET", "/api/v1/whoami", &[("Cookie", &cookie)], "").await;
     assert_eq!(status, 401);
     assert!(body.contains("sign in again"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_ui_directory_on_disk_replaces_the_embedded_one_and_keeps_its_files_inside() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::create_dir(web.path().join("assets")).unwrap();
+    std::fs::write(web.path().join("index.html"), "<p>from disk</p>").unwrap();
+    std::fs::write(web.path().join("assets/app-1.js"), "console.log(1)").unwrap();
+    let outside = web.path().parent().unwrap().join("secret-outside-web.txt");
+    std::fs::write(&outside, "secret").unwrap();
+    let dir = web.path().to_owned();
+    let s = TestServer::multi_configured(tempfile::tempdir().unwrap(), Limits::default(), |c| {
+        c.web_dir = Some(dir)
+    })
+    .await;
+    let (status, _, body) = http(&s.addr, "GET", "/", &[], "").await;
+    assert_eq!((status, body.as_str()), (200, "<p>from disk</p>"));
+    let (status, head, body) = http(&s.addr, "GET", "/assets/app-1.js", &[], "").await;
+    assert_eq!((status, body.as_str()), (200, "console.log(1)"));
+    assert!(
+        header(&head, "content-type")
+            .unwrap()
+            .contains("javascript")
+    );
+    for path in [
+        "/../secret-outside-web.txt",
+        "/%2e%2e/secret-outside-web.txt",
+        "/assets/..%2f..%2fsecret-outside-web.txt",
+    ] {
+        let (_, _, body) = http(&s.addr, "GET", path, &[], "").await;
+        assert!(
+            !body.contains("secret"),
+            "{path} reached outside the UI directory: {body}"
+        );
+    }
+    std::fs::remove_file(outside).unwrap();
     s.stop().await;
 }

@@ -47,6 +47,7 @@ fn config(data: PathBuf, mode: Mode, limits: Limits) -> ServerConfig {
         pool: arranger_server::default_pool(),
         mcp: arranger_server::McpConfig::default(),
         allow_unsandboxed: false,
+        web_dir: None,
     }
 }
 
@@ -110,8 +111,18 @@ impl TestServer {
 
     /// A multi-user server on an existing data directory.
     pub async fn multi_in(data: tempfile::TempDir, limits: Limits) -> Self {
-        let (addr, stop, handle) =
-            start(config(data.path().to_owned(), Mode::MultiUser, limits)).await;
+        Self::multi_configured(data, limits, |_| {}).await
+    }
+
+    /// A multi-user server whose configuration `change` adjusts.
+    pub async fn multi_configured(
+        data: tempfile::TempDir,
+        limits: Limits,
+        change: impl FnOnce(&mut ServerConfig),
+    ) -> Self {
+        let mut c = config(data.path().to_owned(), Mode::MultiUser, limits);
+        change(&mut c);
+        let (addr, stop, handle) = start(c).await;
         let dir = SqliteDirectory::open(&data.path().join("arranger.db")).unwrap();
         TestServer {
             addr,
