@@ -164,7 +164,7 @@ async fn health_and_metrics_answer() {
         "{m}"
     );
     assert!(!m.contains("alice"), "metrics must not name users");
-    let (s, _, body) = http(&srv.addr, "GET", "/nope", &[], "").await;
+    let (s, _, body) = http(&srv.addr, "GET", "/api/nope", &[], "").await;
     assert_eq!(s, 404);
     assert!(body.contains("/api/v1/ws"));
 }
