@@ -8,8 +8,17 @@ import * as tasks from "./tasks";
 import * as config from "./config";
 import * as tools from "./tools";
 import * as admin from "./admin";
+import * as workspace from "./workspace";
 
-const en = { ...common.en, ...board.en, ...tasks.en, ...config.en, ...tools.en, ...admin.en };
+const en = {
+  ...common.en,
+  ...board.en,
+  ...tasks.en,
+  ...config.en,
+  ...tools.en,
+  ...admin.en,
+  ...workspace.en,
+};
 const zh: Record<keyof typeof en, string> = {
   ...common.zh,
   ...board.zh,
@@ -17,6 +26,7 @@ const zh: Record<keyof typeof en, string> = {
   ...config.zh,
   ...tools.zh,
   ...admin.zh,
+  ...workspace.zh,
 };
 
 export type Key = keyof typeof en;
