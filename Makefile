@@ -4,11 +4,13 @@ export CARGO_TARGET_DIR
 
 .PHONY: run test lint schema bench web
 
-# The web UI's packages, installed again only when package-lock.json changes.
+# The web UI's packages, installed again only when package-lock.json changes. `npm install`
+# (which keeps to the lock file) rather than `npm ci`: the registry here records no other
+# platforms' optional packages (Tailwind's native builds), and `npm ci` refuses such a lock.
 WEB_DEPS := web/node_modules/.package-lock.json
 
 $(WEB_DEPS): web/package-lock.json
-	cd web && npm ci --no-audit --no-fund
+	cd web && npm install --no-audit --no-fund
 
 ## Build the web UI into web/dist (embedded in the server binary when it is built).
 web: $(WEB_DEPS)

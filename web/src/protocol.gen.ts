@@ -55,6 +55,22 @@ export type AgentDelta = {
   text: string;
 };
 
+/** Parameters of `agent.history`. */
+export type AgentHistoryParams = {
+  /** The agent's id or name. */
+  agent: string;
+  /** At most this many of the newest steps (default 200, at most 2000). */
+  limit?: number | null;
+};
+
+/** Result of `agent.history`. */
+export type AgentHistoryResult = {
+  /** Whether older steps were left out. */
+  has_more: boolean;
+  /** The steps, oldest first. */
+  steps: Step[];
+};
+
 /** An agent (the Manager or a Worker) of a user's team. */
 export type AgentId = string;
 
@@ -1412,6 +1428,9 @@ export interface Methods {
   /** A 1:1 conversation turn with one agent, separate from the Blackboard; the agent may
    *  read the workspace. Answers when the agent has answered. */
   "agent.chat": { params: AgentChatParams; result: AgentChatResult };
+  /** The newest steps of the user's 1:1 chat with one agent (what `agent.chat` recorded:
+   *  the user's messages as `instruction` steps, the agent's turns and tool results). */
+  "agent.history": { params: AgentHistoryParams; result: AgentHistoryResult };
   /** The user's team. */
   "agent.list": { params: NoParams; result: AgentListResult };
   /** Changes an agent: name, description, tags, scenes, model, enabled. */

@@ -606,6 +606,26 @@ pub struct AgentChatResult {
     pub reply: String,
 }
 
+/// Parameters of `agent.history`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentHistoryParams {
+    /// The agent's id or name.
+    pub agent: String,
+    /// At most this many of the newest steps (default 200, at most 2000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Result of `agent.history`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AgentHistoryResult {
+    /// The steps, oldest first.
+    pub steps: Vec<Step>,
+    /// Whether older steps were left out.
+    pub has_more: bool,
+}
+
 /// A provider in `config.set`.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -957,6 +977,9 @@ methods! {
     /// A 1:1 conversation turn with one agent, separate from the Blackboard; the agent may
     /// read the workspace. Answers when the agent has answered.
     AgentChat = "agent.chat" (AgentChatParams) -> AgentChatResult;
+    /// The newest steps of the user's 1:1 chat with one agent (what `agent.chat` recorded:
+    /// the user's messages as `instruction` steps, the agent's turns and tool results).
+    AgentHistory = "agent.history" (AgentHistoryParams) -> AgentHistoryResult;
     /// The user's model configuration (providers with `has_key`, never the keys).
     ConfigGet = "config.get" (NoParams) -> UserConfig;
     /// Changes the user's model configuration; per-agent choices are set with `agent.update`.

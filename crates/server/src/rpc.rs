@@ -394,6 +394,18 @@ pub async fn dispatch(
             })?;
             AgentChatResult { reply }
         }),
+        AgentHistory::NAME => call!(AgentHistory, |p| {
+            let limit = p.limit.unwrap_or(200).clamp(1, 2000) as usize;
+            let (steps, has_more) =
+                ctx.team
+                    .chat_history(&p.agent, limit)
+                    .await
+                    .map_err(|e| match e {
+                        arranger_team::ChatError::Store(s) => store_error(s),
+                        other => ErrorObject::new(codes::NOT_FOUND, other.to_string()),
+                    })?;
+            AgentHistoryResult { steps, has_more }
+        }),
         ConfigGet::NAME => call!(ConfigGet, |_p| store
             .get_config()
             .await

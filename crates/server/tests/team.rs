@@ -463,6 +463,42 @@ async fn one_to_one_chat_and_mentions_reach_the_named_agent() {
         .await
         .unwrap();
     assert_eq!(r["reply"], "The notes say: ship on Friday");
+    // The chat is on record: the user's message, the tool call and its result, the answer.
+    let h = c
+        .call_raw("agent.history", json!({"agent": "reviewer"}))
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = h["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["instruction", "assistant", "tool_result", "assistant"],
+        "{h}"
+    );
+    assert_eq!(h["steps"][0]["text"], "what do the notes say?");
+    assert_eq!(h["has_more"], false);
+    let newest = c
+        .call_raw("agent.history", json!({"agent": "Reviewer", "limit": 1}))
+        .await
+        .unwrap();
+    assert_eq!(newest["steps"][0]["text"], "The notes say: ship on Friday");
+    assert_eq!(newest["has_more"], true);
+    // Another user's chat with their own Reviewer is empty: nothing crosses users.
+    let mut other = srv.client(&srv.user("frank")).await;
+    let theirs = other
+        .call_raw("agent.history", json!({"agent": "Reviewer"}))
+        .await
+        .unwrap();
+    assert_eq!(theirs["steps"].as_array().unwrap().len(), 0);
+    let e = c
+        .call_raw("agent.history", json!({"agent": "Nobody"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(arranger_protocol::codes::NOT_FOUND));
     let e = c
         .call_raw("agent.chat", json!({"agent": "Nobody", "text": "hi"}))
         .await

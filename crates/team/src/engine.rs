@@ -265,6 +265,26 @@ pub enum ChatError {
 }
 
 impl Team {
+    /// The newest `limit` steps of the user's 1:1 chat with `agent` (id or name), oldest
+    /// first, and whether older ones exist.
+    pub async fn chat_history(
+        &self,
+        agent: &str,
+        limit: usize,
+    ) -> Result<(Vec<arranger_domain::Step>, bool), ChatError> {
+        let agents = self.store.list_agents().await?;
+        let agent = agents
+            .into_iter()
+            .find(|a| a.id.as_str() == agent || a.name.eq_ignore_ascii_case(agent))
+            .ok_or_else(|| ChatError::UnknownAgent(agent.to_owned()))?;
+        let mut steps = self.store.steps(StepOwner::chat(agent.id)).await?;
+        let more = steps.len() > limit;
+        if more {
+            steps.drain(..steps.len() - limit);
+        }
+        Ok((steps, more))
+    }
+
     /// A 1:1 chat turn with one agent (`agent` is its id or name), separate from the
     /// Blackboard: records the user's text and the agent's steps, returns its answer.
     pub async fn chat(self: &Arc<Self>, agent: &str, text: String) -> Result<String, ChatError> {
