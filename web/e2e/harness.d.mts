@@ -17,4 +17,11 @@ export function startStack(opts?: {
   scenario?: string;
   extraEnv?: Record<string, string>;
 }): Promise<Stack>;
+export function startSingle(): Promise<{
+  startUrl: string;
+  url: string;
+  token: string;
+  workspace: string;
+  stop: () => Promise<void>;
+}>;
 export function launchBrowser(): Promise<Browser>;

@@ -11,7 +11,7 @@
 // without rebuilding the server.
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir, homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -118,6 +118,46 @@ export async function startStack(opts = {}) {
     rmSync(dataDir, { recursive: true, force: true });
   };
   return { url, dataDir, llmUrl, users: Object.fromEntries(Object.keys(users).map((u) => [u, PASSWORD])), stop };
+}
+
+/**
+ * Starts a single-user server on a fresh workspace (no language model) and resolves with
+ * the address it prints at start, `http://…/?token=…`.
+ * @returns {Promise<{ startUrl: string, url: string, token: string, workspace: string, stop: () => Promise<void> }>}
+ */
+export async function startSingle() {
+  const root = mkdtempSync(join(tmpdir(), "arranger-e2e-single-"));
+  const workspace = join(root, "workspace");
+  const dataDir = join(root, "data");
+  mkdirSync(workspace);
+  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" };
+  for (const k of ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ARRANGER_MODEL", "ARRANGER_TOKEN"]) delete env[k];
+  const server = await startUntil(
+    ARRANGER_BIN,
+    [
+      "serve",
+      "--workspace",
+      workspace,
+      "--listen",
+      "127.0.0.1:0",
+      "--data-dir",
+      dataDir,
+      ...(process.env.E2E_WEB_DIR ? ["--web-dir", process.env.E2E_WEB_DIR] : []),
+    ],
+    env,
+    /(http:\/\/\S+?)\/\?token=(\S+)/m,
+  );
+  const stop = async () => {
+    const c = server.child;
+    if (c.exitCode === null) {
+      const done = new Promise((r) => c.once("exit", r));
+      c.kill("SIGTERM");
+      await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+      if (c.exitCode === null) c.kill("SIGKILL");
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  return { startUrl: server.match[0], url: server.match[1], token: server.match[2], workspace, stop };
 }
 
 /** Chromium flags for this machine: no sandbox as root, no calls home (the network is closed). */

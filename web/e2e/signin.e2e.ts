@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, PASSWORD, startStack, type Stack } from "./harness.mjs";
+import { launchBrowser, PASSWORD, startSingle, startStack, type Stack } from "./harness.mjs";
 
 let stack: Stack;
 let browser: Browser;
@@ -65,5 +65,30 @@ describe("sign-in", () => {
     expect(await bob.getByText(title).count()).toBe(0);
     await alice.context().close();
     await bob.context().close();
+  });
+});
+
+describe("single-user sign-in", () => {
+  it("takes the token from the start-up address, hides it, and remembers it", async () => {
+    const single = await startSingle();
+    try {
+      const context = await browser.newContext({ locale: "en-US" });
+      const page = await context.newPage();
+      await page.goto(single.startUrl);
+      await page.getByTestId("me").waitFor();
+      // The token left the address bar (and so the history), but the tab stays signed in.
+      expect(page.url()).not.toContain("token=");
+      await page.goto(`${single.url}/tasks`);
+      await page.getByTestId("me").waitFor();
+      expect(await page.getByLabel("User name").count()).toBe(0);
+      // Without the token the page says where to find it.
+      const stranger = await (await browser.newContext({ locale: "en-US" })).newPage();
+      await stranger.goto(`${single.url}/`);
+      await stranger.getByText("?token=").waitFor();
+      await stranger.context().close();
+      await context.close();
+    } finally {
+      await single.stop();
+    }
   });
 });
