@@ -85,11 +85,11 @@ export function Mcp() {
         actions={
           <>
             <button type="button" className={btn("ghost")} onClick={reread} disabled={refresh.busy} title={t("cfg.mcp.refreshHint")}>
-              ↻ {t("cfg.mcp.refresh")}
+              <span aria-hidden>↻</span> {t("cfg.mcp.refresh")}
             </button>
             {editing !== NEW && (
               <button type="button" className={btn("primary")} onClick={() => setEditing(NEW)}>
-                + {t("cfg.mcp.add")}
+                <span aria-hidden>+</span> {t("cfg.mcp.add")}
               </button>
             )}
           </>

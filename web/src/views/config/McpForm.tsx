@@ -204,7 +204,7 @@ export function McpForm({
           className={btn("secondary", true)}
           onClick={() => set("toolRisk", [...f.toolRisk, { key: rowKey(), tool: "", risk: "high" }])}
         >
-          + {t("cfg.mcp.addToolRisk")}
+          <span aria-hidden>+</span> {t("cfg.mcp.addToolRisk")}
         </button>
       </fieldset>
 

@@ -50,7 +50,7 @@ export function Providers() {
         actions={
           editing !== NEW && (
             <button type="button" className={btn("primary")} onClick={() => setEditing(NEW)}>
-              + {t("cfg.prov.add")}
+              <span aria-hidden>+</span> {t("cfg.prov.add")}
             </button>
           )
         }

@@ -72,7 +72,7 @@ export function RulesEditor({ rules, onSave }: { rules: Rule[]; onSave: (rules: 
             setFocusNew(true);
           }}
         >
-          + {t("cfg.rules.add")}
+          <span aria-hidden>+</span> {t("cfg.rules.add")}
         </button>
       }
     >

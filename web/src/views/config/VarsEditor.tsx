@@ -100,7 +100,7 @@ export function VarsEditor({
         );
       })}
       <button type="button" className={btn("secondary", true)} onClick={() => onChange([...rows, emptyVar()])}>
-        + {t("cfg.vars.add", { what: nameLabel })}
+        <span aria-hidden>+</span> {t("cfg.vars.add", { what: nameLabel })}
       </button>
     </fieldset>
   );

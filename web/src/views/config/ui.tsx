@@ -109,7 +109,8 @@ export function InlineError({ message, className = "" }: { message: string; clas
 export function SavedNote({ text }: { text: string }) {
   return (
     <span role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
-      ✓ {text}
+      <span aria-hidden>✓ </span>
+      {text}
     </span>
   );
 }
