@@ -14,6 +14,7 @@ import { FileTree } from "./files/FileTree";
 import { ancestors, fileUrl, pathFromUrl, within } from "./files/paths";
 import { useTree } from "./files/useTree";
 import { Viewer } from "./files/Viewer";
+import { useNotification } from "./useNotification";
 
 interface Target {
   path: string;
@@ -59,16 +60,12 @@ export function Files({ path: raw }: { path: string }) {
   }, [stat, connection]);
 
   // The shown file (or a folder above it) changed: look again, and re-read it.
-  useEffect(
-    () =>
-      api().on("fs.changed", ({ changes }) => {
-        if (changes.some((c) => c.path === path || (c.kind === "removed" && within(path, c.path)))) {
-          void stat(true);
-          setVersion((v) => v + 1);
-        }
-      }),
-    [path, stat],
-  );
+  useNotification("fs.changed", ({ changes }) => {
+    if (changes.some((c) => c.path === path || (c.kind === "removed" && within(path, c.path)))) {
+      void stat(true);
+      setVersion((v) => v + 1);
+    }
+  });
 
   const shown = target?.path === path ? target : null;
   const open = (p: string) => navigate(fileUrl(p));

@@ -8,6 +8,7 @@ import { useStore } from "../lib/store";
 import { api } from "../lib/sync";
 import type { TerminalInfo } from "../protocol.gen";
 import { TermView } from "./terminal/TermView";
+import { useNotification } from "./useNotification";
 
 /** "term-3" → "3": the number users see on a tab. */
 export function terminalNumber(id: string): string {
@@ -48,22 +49,16 @@ export default function TerminalPanel() {
 
   // Exits arrive as notifications; output of a terminal we do not know (opened in another
   // tab) means the list changed.
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const offExit = api().on("terminal.exit", (p) =>
-      setList((l) => l?.map((x) => (x.id === p.id ? { ...x, exited: { code: p.code } } : x)) ?? l),
-    );
-    const offOutput = api().on("terminal.output", (p) => {
-      if (known.current.has(p.id)) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => void relist().catch(() => {}), 300);
-    });
-    return () => {
-      offExit();
-      offOutput();
-      clearTimeout(timer);
-    };
-  }, [relist]);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  useNotification("terminal.exit", (p) =>
+    setList((l) => l?.map((x) => (x.id === p.id ? { ...x, exited: { code: p.code } } : x)) ?? l),
+  );
+  useNotification("terminal.output", (p) => {
+    if (known.current.has(p.id)) return;
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => void relist().catch(() => {}), 300);
+  });
 
   const create = async () => {
     setError(null);

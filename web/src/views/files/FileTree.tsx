@@ -86,6 +86,8 @@ export function FileTree({ tree, selected, onOpen }: { tree: Tree; selected: str
     e.preventDefault();
   };
 
+  if (tree.dirs[""]?.entries?.length === 0) return <p className="px-4 py-2 text-xs text-zinc-500">{t("files.emptyTree")}</p>;
+
   return (
     <ul role="tree" aria-label={t("files.tree")} className="py-1 text-sm">
       {rows.map((r) => {

@@ -6,6 +6,7 @@ import { RpcError } from "../../lib/rpc";
 import { useStore } from "../../lib/store";
 import { api } from "../../lib/sync";
 import type { DirEntry, FileChange } from "../../protocol.gen";
+import { useNotification } from "../useNotification";
 import { parentOf, within } from "./paths";
 
 /** A listed directory: its entries (folders first), or why it could not be listed. */
@@ -83,27 +84,22 @@ export function useTree(): Tree {
     for (const d of listed.length ? listed : [""]) void load(d);
   }, [connection, load]);
 
-  useEffect(() => {
-    const pending = new Set<string>();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const off = api().on("fs.changed", ({ changes }) => {
-      const { reload, gone } = affected(changes, Object.keys(dirsRef.current));
-      if (gone.size) {
-        setDirs((d) => Object.fromEntries(Object.entries(d).filter(([k]) => !gone.has(k))));
-        setExpanded((s) => new Set([...s].filter((k) => !gone.has(k))));
-      }
-      for (const d of reload) pending.add(d);
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        for (const d of pending) void load(d);
-        pending.clear();
-      }, 80);
-    });
-    return () => {
-      off();
-      clearTimeout(timer);
-    };
-  }, [load]);
+  const pending = useRef(new Set<string>());
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  useNotification("fs.changed", ({ changes }) => {
+    const { reload, gone } = affected(changes, Object.keys(dirsRef.current));
+    if (gone.size) {
+      setDirs((d) => Object.fromEntries(Object.entries(d).filter(([k]) => !gone.has(k))));
+      setExpanded((s) => new Set([...s].filter((k) => !gone.has(k))));
+    }
+    for (const d of reload) pending.current.add(d);
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      for (const d of pending.current) void load(d);
+      pending.current.clear();
+    }, 80);
+  });
 
   const toggle = useCallback(
     (dir: string) => {
