@@ -28,7 +28,7 @@ export const en = {
   "cfg.prov.name": "Name",
   "cfg.prov.nameHint": "1–32 of a–z, 0–9, - and _. Agents refer to the provider by this name.",
   "cfg.prov.kind": "Kind",
-  "cfg.prov.kind.openai": "OpenAI-compatible (OpenAI, vLLM, Ollama, DeepSeek, Qwen…)",
+  "cfg.prov.kind.openai": "OpenAI-compatible (vLLM, Ollama, DeepSeek, Qwen…)",
   "cfg.prov.kind.anthropic": "Anthropic",
   "cfg.prov.kindShort.openai": "OpenAI-compatible",
   "cfg.prov.kindShort.anthropic": "Anthropic",
@@ -208,7 +208,10 @@ export const en = {
   "cfg.sec.created": "Created",
   "cfg.sec.updated": "Updated",
   "cfg.sec.deleteTitle": "Delete secret {name}?",
-  "cfg.sec.deleteBody": "MCP servers that map it can no longer start until you set it again or change their definitions.",
+  "cfg.sec.deleteBodyUsed": "It is mapped by {servers}: they cannot start until you set it again or change their definitions.",
+  "cfg.sec.deleteBodyUnused": "No MCP server maps it. The value is deleted for good.",
+  "cfg.sec.usedBy": "Used by",
+  "cfg.sec.unused": "no server",
 };
 
 export const zh: Record<keyof typeof en, string> = {
@@ -240,7 +243,7 @@ export const zh: Record<keyof typeof en, string> = {
   "cfg.prov.name": "名称",
   "cfg.prov.nameHint": "1–32 个字符，可用 a–z、0–9、- 和 _。智能体通过这个名称引用服务商。",
   "cfg.prov.kind": "类型",
-  "cfg.prov.kind.openai": "OpenAI 兼容（OpenAI、vLLM、Ollama、DeepSeek、通义千问等）",
+  "cfg.prov.kind.openai": "OpenAI 兼容（vLLM、Ollama、DeepSeek、通义千问等）",
   "cfg.prov.kind.anthropic": "Anthropic",
   "cfg.prov.kindShort.openai": "OpenAI 兼容",
   "cfg.prov.kindShort.anthropic": "Anthropic",
@@ -420,5 +423,8 @@ export const zh: Record<keyof typeof en, string> = {
   "cfg.sec.created": "创建时间",
   "cfg.sec.updated": "更新时间",
   "cfg.sec.deleteTitle": "删除密钥 {name}？",
-  "cfg.sec.deleteBody": "映射了它的 MCP 服务器将无法启动，直到你重新设置该密钥或修改它们的定义。",
+  "cfg.sec.deleteBodyUsed": "{servers} 映射了它：在你重新设置该密钥或修改它们的定义之前，它们将无法启动。",
+  "cfg.sec.deleteBodyUnused": "没有 MCP 服务器映射它。删除后该值将永久消失。",
+  "cfg.sec.usedBy": "使用者",
+  "cfg.sec.unused": "无",
 };

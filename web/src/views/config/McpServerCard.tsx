@@ -109,7 +109,7 @@ export function McpServerCard({
               <div>
                 <dt className="text-xs font-medium text-zinc-500">{t("cfg.mcp.toolRisk")}</dt>
                 <dd>
-                  <ul className="mt-1 flex flex-wrap gap-1.5">
+                  <ul className="mt-1 flex flex-wrap gap-x-4 gap-y-1.5">
                     {risks.map(([tool, risk]) => (
                       <li key={tool} className="inline-flex items-center gap-1.5 font-mono text-xs">
                         {tool} <RiskBadge risk={risk} />

@@ -101,8 +101,9 @@ export function ProviderForm({
           className="sm:col-span-2"
           label={t("cfg.prov.apiKey")}
           hint={
-            renamedWithKey
-              ? t("cfg.prov.apiKeyRenamed")
+            renamedWithKey ? (
+              <span className="text-amber-700 dark:text-amber-400">{t("cfg.prov.apiKeyRenamed")}</span>
+            )
               : provider?.has_key
                 ? t("cfg.prov.apiKeyKeep")
                 : t("cfg.prov.apiKeyHint")

@@ -14,6 +14,7 @@ export function Secrets() {
   const t = useT();
   const lang = useLang((s) => s.lang);
   const names = useStore((s) => s.secrets);
+  const servers = useStore((s) => s.mcp);
   const [infos, setInfos] = useState<Record<string, SecretInfo>>({});
   const [loaded, setLoaded] = useState(false);
   const [name, setName] = useState("");
@@ -31,7 +32,14 @@ export function Secrets() {
     useStore.setState({ secrets: Object.fromEntries(list.map((s) => [s.name, true as const])) });
     setLoaded(true);
   };
-  const load = useLoad(read);
+  const load = useLoad(async () => {
+    // The MCP definitions say which servers use each secret (a help, not essential).
+    const mcp = api()
+      .call("mcp.list")
+      .then((r) => useStore.setState({ mcp: Object.fromEntries(r.servers.map((x) => [x.spec.name, x.spec])) }))
+      .catch(() => {});
+    await Promise.all([read(), mcp]);
+  });
 
   // secret_updated / secret_removed carry names only: re-read the times when they arrive.
   useEffect(() => {
@@ -49,6 +57,14 @@ export function Secrets() {
   );
   const list = useMemo(() => Object.values(infos).sort((a, b) => a.name.localeCompare(b.name)), [infos]);
   const replacing = name.trim() !== "" && infos[name.trim()] !== undefined;
+  const usedBy = (secret: string) =>
+    Object.values(servers)
+      .filter((m) => {
+        const vars = m.transport.type === "stdio" ? m.transport.env : m.transport.headers;
+        return (vars ?? []).some((v) => v.secret === secret);
+      })
+      .map((m) => m.name)
+      .sort();
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -152,6 +168,9 @@ export function Secrets() {
                 <th scope="col" className="py-1.5 pr-3 font-medium">
                   {t("cfg.sec.updated")}
                 </th>
+                <th scope="col" className="py-1.5 pr-3 font-medium">
+                  {t("cfg.sec.usedBy")}
+                </th>
                 <th scope="col" className="py-1.5 text-right font-medium">
                   <span className="sr-only">{t("cfg.actions")}</span>
                 </th>
@@ -163,6 +182,9 @@ export function Secrets() {
                   <td className="py-2 pr-3 font-mono font-medium">{s.name}</td>
                   <td className="py-2 pr-3 text-zinc-600 dark:text-zinc-400">{fmt.format(s.created_at)}</td>
                   <td className="py-2 pr-3 text-zinc-600 dark:text-zinc-400">{fmt.format(s.updated_at)}</td>
+                  <td className="py-2 pr-3 font-mono text-xs text-zinc-600 dark:text-zinc-400">
+                    {usedBy(s.name).join(", ") || <span className="font-sans text-zinc-400">{t("cfg.sec.unused")}</span>}
+                  </td>
                   <td className="py-2 text-right">
                     <button
                       type="button"
@@ -182,7 +204,11 @@ export function Secrets() {
       {deleting && (
         <Confirm
           title={t("cfg.sec.deleteTitle", { name: deleting })}
-          body={t("cfg.sec.deleteBody")}
+          body={
+            usedBy(deleting).length
+              ? t("cfg.sec.deleteBodyUsed", { servers: usedBy(deleting).join(", ") })
+              : t("cfg.sec.deleteBodyUnused")
+          }
           confirmLabel={t("common.delete")}
           busy={del.busy}
           error={del.error}

@@ -54,7 +54,7 @@ export function DirListing({ path, state }: { path: string; state: DirState | un
                       ev.preventDefault();
                       navigate(fileUrl(p));
                     }}
-                    className="inline-flex items-center gap-2 hover:underline"
+                    className="flex w-fit items-center gap-2 hover:underline"
                   >
                     {e.kind === "dir" ? <FolderIcon /> : <FileIcon />}
                     {e.name}
