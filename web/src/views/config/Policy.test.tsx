@@ -5,7 +5,7 @@ import { RpcError } from "../../lib/rpc";
 import type { Rule } from "../../protocol.gen";
 import { useFakeApi, type FakeApi } from "../testing/fakeApi";
 import { Policy } from "./Policy";
-import { ruleIndexOf } from "./RulesEditor";
+import { ruleIndexOf, ruleReason } from "./RulesEditor";
 
 vi.mock("../../lib/sync", async () => (await import("../testing/fakeApi")).syncMock);
 
@@ -69,7 +69,9 @@ describe("rules", () => {
     fireEvent.change(screen.getByLabelText("Pattern of rule 2"), { target: { value: "rm *" } });
     fireEvent.click(screen.getByRole("button", { name: "Save rules" }));
     const row = screen.getByTestId("rule-row-1");
-    expect((await within(row).findByRole("alert")).textContent).toBe(REFUSAL);
+    expect((await within(row).findByRole("alert")).textContent).toBe(
+      "pattern `rm *` can match `rm -rf /`, which is built-in High; High commands always ask and no rule can allow them",
+    );
     expect(within(screen.getByTestId("rule-row-0")).queryByRole("alert")).toBeNull();
     expect(fake.paramsOf("policy.set")[0].rules).toEqual([
       { pattern: "cargo *", action: "allow", scope: "user" },
@@ -86,5 +88,6 @@ describe("rules", () => {
   it("finds the rule a refusal names", () => {
     expect(ruleIndexOf(REFUSAL)).toBe(1);
     expect(ruleIndexOf("provider names must be unique")).toBeNull();
+    expect(ruleReason('rule 0 ("a (b)"): too broad')).toBe("too broad");
   });
 });

@@ -20,6 +20,11 @@ export function ruleIndexOf(message: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** The reason without its "rule 2 ("…"): " prefix (it is shown next to that rule). */
+export function ruleReason(message: string): string {
+  return message.replace(/^rule \d+ \(".*?"\): /, "");
+}
+
 let nextKey = 1;
 const rowsOf = (rules: Rule[]): Row[] =>
   rules.map((r) => ({ key: nextKey++, pattern: r.pattern, action: r.action, scope: r.scope === "workspace" ? "workspace" : "user" }));
@@ -148,7 +153,7 @@ export function RulesEditor({ rules, onSave }: { rules: Rule[]; onSave: (rules: 
                     ×
                   </button>
                 </div>
-                {errIndex === i && action.error && <InlineError message={action.error} />}
+                {errIndex === i && action.error && <InlineError message={ruleReason(action.error)} />}
               </li>
             ))}
           </ol>

@@ -60,13 +60,20 @@ export function TermView({
     term.current = x;
     fit.current = f;
 
+    let replaying = 0;
     const report = (e: unknown) => {
       if (e instanceof RpcError && e.code === LOST) return; // the reconnect catches up
       cb.current.onError(e instanceof Error ? e.message : String(e));
     };
     const stream = new TerminalStream({
       read: (since) => api().call("terminal.read", since === undefined ? { id } : { id, since }),
-      write: (data) => x.write(data),
+      // Old output can hold terminal queries (cursor position, device attributes): xterm
+      // would answer them as if typed, so its answers are dropped while replaying.
+      write: (data, replay) => {
+        if (!replay) return x.write(data);
+        replaying += 1;
+        x.write(data, () => (replaying -= 1));
+      },
       onTruncated: () => x.write(`\r\n\x1b[2m${cb.current.t("term.truncated")}\x1b[0m\r\n`),
       onExit: (code) => cb.current.onExit(code),
       onError: report,
@@ -77,7 +84,7 @@ export function TermView({
     });
     const offOpen = api().onOpen(() => void stream.catchUp());
     const onData = x.onData((d) => {
-      if (exitedRef.current === null) input.type(d);
+      if (exitedRef.current === null && replaying === 0) input.type(d);
     });
 
     // Fit to the box whenever it changes size; tell the shell (debounced).

@@ -5,6 +5,7 @@ import { InputQueue, TerminalStream, utf8Length } from "./stream";
 /** A terminal whose whole output is `out`; reads return what is after `since`. */
 function setup(out: { text: string }, opts: { truncated?: boolean } = {}) {
   const written: string[] = [];
+  const replayed: boolean[] = [];
   const reads: (number | undefined)[] = [];
   let release: (() => void) | null = null;
   let hold = false;
@@ -16,12 +17,16 @@ function setup(out: { text: string }, opts: { truncated?: boolean } = {}) {
     const from = since ?? 0;
     return { data: new TextDecoder().decode(bytes.slice(from)), offset: from, end: bytes.length, truncated: !!opts.truncated };
   };
-  const sink = { read, write: (d: string) => written.push(d), onTruncated: vi.fn(), onExit: vi.fn(), onError: vi.fn() };
+  const sink = { read, write: (d: string, replay: boolean) => {
+      written.push(d);
+      replayed.push(replay);
+    }, onTruncated: vi.fn(), onExit: vi.fn(), onError: vi.fn() };
   const stream = new TerminalStream(sink);
   return {
     stream,
     sink,
     written,
+    replayed,
     reads,
     holdReads: () => (hold = true),
     releaseRead: () => {
@@ -45,6 +50,8 @@ describe("terminal output stream", () => {
     s.stream.push({ id: "t", offset: 2, data: "é" });
     s.stream.push({ id: "t", offset: 4, data: "x\r\n" });
     expect(s.written.join("")).toBe("$ éx\r\n");
+    // Only the scrollback read is a replay (xterm's answers to queries in it are dropped).
+    expect(s.replayed).toEqual([true, false, false]);
     expect(s.stream.end).toBe(7);
   });
 

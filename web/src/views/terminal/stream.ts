@@ -10,8 +10,8 @@ export const utf8Length = (s: string): number => encoder.encode(s).length;
 export interface StreamSink {
   /** Reads the scrollback after `since` (all of it when undefined). */
   read: (since: number | undefined) => Promise<TerminalReadResult>;
-  /** Writes output to the screen. */
-  write: (data: string) => void;
+  /** Writes output to the screen; `replay` for output read back from the scrollback. */
+  write: (data: string, replay: boolean) => void;
   /** Some output was lost from the scrollback before it could be read. */
   onTruncated: () => void;
   /** The shell has exited (seen in a read). */
@@ -46,7 +46,7 @@ export class TerminalStream {
       void this.catchUp();
       return;
     }
-    this.sink.write(p.data);
+    this.sink.write(p.data, false);
     this.end = p.offset + utf8Length(p.data);
   }
 
@@ -64,7 +64,7 @@ export class TerminalStream {
       if (this.closed) return;
       if (r.truncated && this.end >= 0) this.sink.onTruncated();
       if (r.end > this.end) {
-        this.sink.write(r.data);
+        this.sink.write(r.data, true);
         this.end = r.end;
       }
       if (r.exited) this.sink.onExit(r.exited.code);
