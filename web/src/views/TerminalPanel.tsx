@@ -68,7 +68,7 @@ export default function TerminalPanel() {
       setList((l) => (l?.some((x) => x.id === info.id) ? l : [...(l ?? []), info]));
       setActive(info.id);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(t("term.createFailed", { reason: e instanceof Error ? e.message : String(e) }));
     } finally {
       setCreating(false);
     }
@@ -108,6 +108,11 @@ export default function TerminalPanel() {
     setActive(next);
     tabs.current[next]?.focus();
   };
+
+  // Keep the active tab in view when there are more than fit.
+  useEffect(() => {
+    if (active) tabs.current[active]?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+  }, [active]);
 
   const current = list?.find((x) => x.id === active) ?? null;
   const label = (x: TerminalInfo) => t("term.tab", { n: terminalNumber(x.id) });
@@ -174,9 +179,11 @@ export default function TerminalPanel() {
         </button>
         {current && (
           <div className="ml-auto flex shrink-0 items-center gap-3 text-xs text-zinc-500">
-            <span className="hidden font-mono md:inline" title={t("term.cwd")}>
-              ~/{current.cwd}
-            </span>
+            {current.cwd && (
+              <span className="hidden font-mono md:inline" title={t("term.cwd")}>
+                {current.cwd}
+              </span>
+            )}
             <button
               type="button"
               onClick={() => void close(current.id)}
