@@ -23,12 +23,17 @@ export function App() {
   };
   useEffect(check, []);
 
+  // The connection exists before any view mounts (views call api() in their effects).
+  const [connected, setConnected] = useState(false);
   useEffect(() => {
     if (!who?.user) return;
-    useStore.setState({ me: who.user, mode: who.mode });
     connect();
     useStore.setState({ me: who.user, mode: who.mode });
-    return () => disconnect();
+    setConnected(true);
+    return () => {
+      setConnected(false);
+      disconnect();
+    };
   }, [who]);
 
   // A revoked token or a disabled user: back to the sign-in page.
@@ -48,7 +53,7 @@ export function App() {
       </main>
     );
   }
-  if (!who) {
+  if (!who || (who.user && !connected)) {
     return <div className="flex h-full items-center justify-center text-sm text-zinc-500">{t("common.loading")}</div>;
   }
   if (!who.user) {
