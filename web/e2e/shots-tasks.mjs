@@ -83,8 +83,8 @@ for (const [w, theme, lang] of combos) {
     await page.getByRole("dialog").waitFor();
     await page.waitForTimeout(500);
     await page.screenshot({ path: `${out}/tasks-view-${i}-${tag}.png` });
-    for (const tab of await page.getByRole("tab").all()) {
-      const name = (await tab.textContent()).replace(/\W+/g, "").slice(0, 12);
+    for (const [k, tab] of (await page.getByRole("tab").all()).entries()) {
+      const name = `${k}${(await tab.textContent()).replace(/\W+/g, "").slice(0, 12)}`;
       await tab.click();
       await page.waitForTimeout(300);
       await page.screenshot({ path: `${out}/tasks-view-${i}-tab-${name || "x"}-${tag}.png` });

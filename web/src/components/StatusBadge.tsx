@@ -1,18 +1,6 @@
 import { useT } from "../i18n";
 import type { TaskStatus } from "../protocol.gen";
 
-/** The eight task states in lifecycle order. */
-export const TASK_STATES: TaskStatus[] = [
-  "pending",
-  "active",
-  "needs_confirm",
-  "finalizing",
-  "done",
-  "blocked",
-  "reassigning",
-  "failed",
-];
-
 const STYLE: Record<TaskStatus, { badge: string; dot: string }> = {
   pending: { badge: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300", dot: "bg-zinc-400" },
   active: { badge: "bg-sky-50 text-sky-800 dark:bg-sky-950 dark:text-sky-300", dot: "bg-sky-500" },
@@ -23,11 +11,6 @@ const STYLE: Record<TaskStatus, { badge: string; dot: string }> = {
   reassigning: { badge: "bg-indigo-50 text-indigo-800 dark:bg-indigo-950 dark:text-indigo-300", dot: "bg-indigo-500" },
   failed: { badge: "bg-red-50 text-red-800 dark:bg-red-950 dark:text-red-300", dot: "bg-red-500" },
 };
-
-/** The colour dot of a task state (for column headers). */
-export function statusDot(status: TaskStatus): string {
-  return STYLE[status].dot;
-}
 
 /** A task's state as a coloured, localized badge. */
 export function StatusBadge({ status }: { status: TaskStatus }) {

@@ -6,10 +6,10 @@ import { useT } from "../i18n";
 import type { Task, TaskStatus } from "../protocol.gen";
 import { navigate } from "../lib/router";
 import { useStore } from "../lib/store";
-import { TASK_STATES } from "../components/StatusBadge";
 import { Column } from "./tasks/Column";
 import { Filters } from "./tasks/Filters";
 import { applyFilters, byPriority, useTaskFilters } from "./tasks/filters";
+import { TASK_STATES } from "./tasks/states";
 import { TaskDrawer } from "./tasks/TaskDrawer";
 
 /** The board (`/tasks`), with the task `task` open over it (`/tasks/:id`) when given. */

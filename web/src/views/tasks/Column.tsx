@@ -1,6 +1,6 @@
 import { useT } from "../../i18n";
 import type { Task, TaskStatus } from "../../protocol.gen";
-import { statusDot } from "../../components/StatusBadge";
+import { statusDot } from "./states";
 import { TaskCard } from "./TaskCard";
 
 /** One state's column: a region named by the state, with its count and cards. */
@@ -24,7 +24,7 @@ export function Column({ status, tasks, open }: { status: TaskStatus; tasks: Tas
           <span className="sr-only">{t("tasks.countN", { n: tasks.length })}</span>
         </span>
       </header>
-      <ul className="min-h-0 flex-1 space-y-2 overflow-y-auto px-2 pb-2">
+      <ul className="min-h-0 flex-1 space-y-2 overflow-y-auto px-2 pt-1 pb-2">
         {tasks.map((x) => (
           <TaskCard key={x.id} task={x} selected={x.id === open} />
         ))}
