@@ -30,25 +30,34 @@ async function signIn(name: string, path = "/tasks"): Promise<Page> {
   return page;
 }
 
-/** Posts on the Blackboard over a WebSocket the page opens (its login cookie signs it in). */
-async function post(page: Page, text: string): Promise<void> {
-  const res = await page.evaluate(async (text) => {
-    const ws = new WebSocket(`${location.origin.replace(/^http/, "ws")}/api/v1/ws`);
-    await new Promise((ok, fail) => {
-      ws.onopen = ok;
-      ws.onerror = fail;
-    });
-    const answer = await new Promise<{ error?: { message: string } }>((ok) => {
-      ws.onmessage = (e) => {
-        const m = JSON.parse(e.data as string);
-        if (m.id === 1) ok(m);
-      };
-      ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "blackboard.post", params: { text } }));
-    });
-    ws.close();
-    return answer;
-  }, text);
+/** Calls a method over a WebSocket the page opens (its login cookie signs it in). */
+async function rpc<T>(page: Page, method: string, params: object): Promise<T> {
+  const res = await page.evaluate(
+    async ([method, params]) => {
+      const ws = new WebSocket(`${location.origin.replace(/^http/, "ws")}/api/v1/ws`);
+      await new Promise((ok, fail) => {
+        ws.onopen = ok;
+        ws.onerror = fail;
+      });
+      const answer = await new Promise<{ result?: unknown; error?: { message: string } }>((ok) => {
+        ws.onmessage = (e) => {
+          const m = JSON.parse(e.data as string);
+          if (m.id === 1) ok(m);
+        };
+        ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }));
+      });
+      ws.close();
+      return answer;
+    },
+    [method, params] as const,
+  );
   expect(res.error).toBeUndefined();
+  return res.result as T;
+}
+
+/** Posts on the Blackboard as the page's user. */
+async function post(page: Page, text: string): Promise<void> {
+  await rpc(page, "blackboard.post", { text });
 }
 
 const column = (page: Page, name: string) => page.getByRole("region", { name, exact: true });
@@ -149,6 +158,17 @@ describe("tasks", () => {
     await log.getByText("hi there").waitFor();
     await log.getByText("Thinking").click();
     await log.getByText("A greeting; nothing to look up.").waitFor();
+
+    // After a reload the conversation comes back when the server keeps chats (agent.history);
+    // an older server says that only this visit's turns are shown.
+    const info = await rpc<{ methods: string[] }>(page, "server.info", {});
+    await page.reload();
+    await page.getByLabel("Message to Coder").waitFor();
+    if (info.methods.includes("agent.history")) {
+      await page.getByRole("log", { name: "Conversation with Coder" }).getByText("hi there").waitFor();
+    } else {
+      await page.getByText(/Shows this visit's conversation only/).waitFor();
+    }
     await page.context().close();
   });
 });

@@ -111,7 +111,10 @@ export const en = {
   "chat.failed": "Not sent: {error}",
   "chat.log": "Conversation with {name}",
   "chat.empty": "Start a conversation with {name}. It can read your workspace to answer.",
-  "chat.historyNote": "Shows this visit's conversation only: earlier chats are not available from the server yet.",
+  "chat.historyNote": "Shows this visit's conversation only: this server does not offer earlier chats.",
+  "chat.historyFailed": "Earlier messages could not be read: {error}",
+  "chat.earlier": "Show earlier messages",
+  "chat.newestOnly": "Only the newest {n} steps are shown.",
 };
 
 export const zh: Record<keyof typeof en, string> = {
@@ -226,5 +229,8 @@ export const zh: Record<keyof typeof en, string> = {
   "chat.failed": "未发送：{error}",
   "chat.log": "与 {name} 的对话",
   "chat.empty": "开始与 {name} 对话。它可以读取你的工作区来回答。",
-  "chat.historyNote": "仅显示本次访问的对话：服务器暂不提供更早的聊天记录。",
+  "chat.historyNote": "仅显示本次访问的对话：此服务器不提供更早的聊天记录。",
+  "chat.historyFailed": "无法读取更早的消息：{error}",
+  "chat.earlier": "显示更早的消息",
+  "chat.newestOnly": "仅显示最新的 {n} 个步骤。",
 };

@@ -1,7 +1,9 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { setLang } from "../i18n";
+import { RpcError } from "../lib/rpc";
 import { applyDelta, applyEvent, resetStore, useStore } from "../lib/store";
+import type { Step } from "../protocol.gen";
 import { makeAgent, makeTask } from "../testing/tasks";
 import { AgentWorkspace } from "./AgentWorkspace";
 
@@ -43,7 +45,9 @@ describe("AgentWorkspace", () => {
 
   it("sends a message, streams the reply in one row, then shows the finished turn", async () => {
     let answer: (v: { reply: string }) => void = () => {};
-    call.mockImplementation(() => new Promise((r) => (answer = r)));
+    call.mockImplementation((m: string) =>
+      m === "agent.history" ? Promise.resolve({ steps: [], has_more: false }) : new Promise((r) => (answer = r)),
+    );
     render(<AgentWorkspace agent="coder" />);
     const box = screen.getByLabelText("Message to Coder");
     fireEvent.change(box, { target: { value: "hello" } });
@@ -80,13 +84,43 @@ describe("AgentWorkspace", () => {
   });
 
   it("keeps the text and says why when the message could not be sent", async () => {
-    call.mockRejectedValue(new Error("no model configured"));
+    call.mockImplementation((m: string) =>
+      m === "agent.history" ? Promise.resolve({ steps: [], has_more: false }) : Promise.reject(new Error("no model configured")),
+    );
     render(<AgentWorkspace agent="coder" />);
     const box = screen.getByLabelText("Message to Coder") as HTMLTextAreaElement;
     fireEvent.change(box, { target: { value: "hello" } });
     fireEvent.click(screen.getByRole("button", { name: "Send" }));
     expect((await screen.findByRole("alert")).textContent).toBe("Not sent: no model configured");
     expect(box.value).toBe("hello");
+  });
+
+  it("shows earlier turns from agent.history, merged with live ones, and offers older ones", async () => {
+    const earlier: Step[] = [
+      { agent_id: "coder", index: 4, at: 0, kind: "instruction", text: "what is in src?" },
+      { agent_id: "coder", index: 5, at: 0, kind: "assistant", text: "A parser and its tests.", tool_calls: [] },
+    ];
+    let resolve: (v: { steps: Step[]; has_more: boolean }) => void = () => {};
+    call.mockImplementation(() => new Promise((r) => (resolve = r)));
+    render(<AgentWorkspace agent="coder" />);
+    expect(call).toHaveBeenCalledWith("agent.history", { agent: "coder", limit: 200 });
+    // A step that arrives while the history is read is kept.
+    act(() => applyEvent({ seq: 1, at: 0, type: "step_added", step: { agent_id: "coder", index: 6, at: 0, kind: "instruction", text: "and docs?" } }));
+    await act(async () => resolve({ steps: earlier, has_more: true }));
+    const log = screen.getByRole("log", { name: "Conversation with Coder" });
+    expect(within(log).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      expect.stringContaining("what is in src?"),
+      expect.stringContaining("A parser and its tests."),
+      expect.stringContaining("and docs?"),
+    ]);
+    fireEvent.click(screen.getByRole("button", { name: "Show earlier messages" }));
+    expect(call).toHaveBeenLastCalledWith("agent.history", { agent: "coder", limit: 2000 });
+  });
+
+  it("says so when the server cannot give earlier turns", async () => {
+    call.mockRejectedValue(new RpcError(-32601, 'no method "agent.history"'));
+    render(<AgentWorkspace agent="coder" />);
+    expect(await screen.findByText(/Shows this visit's conversation only/)).toBeTruthy();
   });
 
   it("says when the agent does not exist", () => {

@@ -6,6 +6,7 @@ import { shownWithCall, stepContext, StepView } from "../../components/StepView"
 import { StreamingReply } from "../../components/StreamingReply";
 import { openChat, useChatState } from "./chatState";
 import { Composer } from "./Composer";
+import { HistoryNote } from "./HistoryNote";
 
 const NO_STEPS: Step[] = [];
 
@@ -33,15 +34,19 @@ function useStickToBottom(scroller: React.RefObject<HTMLDivElement | null>, cont
   }, [scroller, content]);
 }
 
-/** A 1:1 chat with one agent: this visit's turns, the reply streaming in, the composer. */
+/** A 1:1 chat with one agent: earlier turns, the reply streaming in, the composer. */
 export function AgentChat({ agent }: { agent: Agent }) {
   const t = useT();
   const steps = useStore((s) => s.chats[agent.id]) ?? NO_STEPS;
   const runs = useStore((s) => s.runs);
   const pending = useChatState((s) => s.pending[agent.id] ?? false);
+  const loading = useChatState((s) => s.history[agent.id]?.state === "loading");
+  const connected = useStore((s) => s.connection === "open");
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
-  useEffect(() => openChat(agent.id), [agent.id]);
+  useEffect(() => {
+    if (connected) void openChat(agent.id);
+  }, [agent.id, connected]);
   useStickToBottom(scroller, content);
   const chatRuns = useMemo(() => Object.values(runs).filter((r) => r.agent_id === agent.id && !r.task_id), [runs, agent.id]);
   const ctx = useMemo(() => stepContext(steps, chatRuns), [steps, chatRuns]);
@@ -49,8 +54,8 @@ export function AgentChat({ agent }: { agent: Agent }) {
     <div className="flex min-h-0 flex-1 flex-col">
       <div ref={scroller} className="min-h-0 flex-1 overflow-y-auto">
         <div ref={content} className="mx-auto max-w-3xl space-y-5 px-5 py-5">
-          <p className="rounded-md bg-zinc-50 px-3 py-2 text-xs text-zinc-500 dark:bg-zinc-900 dark:text-zinc-400">{t("chat.historyNote")}</p>
-          {steps.length === 0 && !pending && (
+          <HistoryNote agentId={agent.id} />
+          {steps.length === 0 && !pending && !loading && (
             <p className="py-8 text-center text-sm text-zinc-500">{t("chat.empty", { name: agent.name })}</p>
           )}
           <ol role="log" aria-label={t("chat.log", { name: agent.name })} className="space-y-5">

@@ -2,6 +2,7 @@
 
 import { create } from "zustand";
 import type { Task } from "../../protocol.gen";
+import { useStore } from "../../lib/store";
 
 export interface TaskFilters {
   /** "" all, "none" unassigned, or an agent id. */
@@ -18,6 +19,11 @@ function fromQuery(): TaskFilters {
 }
 
 export const useTaskFilters = create<TaskFilters>(() => fromQuery());
+
+// Another user (or a sign-out) in this tab: their agents and sessions are not these.
+useStore.subscribe((s, prev) => {
+  if (s.me?.id !== prev.me?.id && prev.me) useTaskFilters.setState({ agent: "", priority: "", session: "" });
+});
 
 /** Changes some filters. */
 export function setTaskFilters(patch: Partial<TaskFilters>): void {
