@@ -46,12 +46,13 @@ const ROW: Record<DiffLine["kind"], string> = {
 };
 const SIGN: Record<DiffLine["kind"], string> = { same: " ", del: "−", add: "+" };
 
-function Row({ line }: { line: DiffLine }) {
+function Row({ line, numbers }: { line: DiffLine; numbers: boolean }) {
   const t = useT();
+  const num = "w-10 border-r border-zinc-200 pr-2 text-right text-zinc-400 select-none dark:border-zinc-800";
   return (
     <tr className={ROW[line.kind]} data-kind={line.kind}>
-      <td className="w-10 border-r border-zinc-200 pr-2 text-right text-zinc-400 select-none dark:border-zinc-800">{line.oldNo ?? ""}</td>
-      <td className="w-10 border-r border-zinc-200 pr-2 text-right text-zinc-400 select-none dark:border-zinc-800">{line.newNo ?? ""}</td>
+      {numbers && <td className={num}>{line.oldNo ?? ""}</td>}
+      {numbers && <td className={num}>{line.newNo ?? ""}</td>}
       <td
         className={`w-5 text-center select-none ${line.kind === "add" ? "text-emerald-700 dark:text-emerald-400" : line.kind === "del" ? "text-red-700 dark:text-red-400" : ""}`}
       >
@@ -63,18 +64,23 @@ function Row({ line }: { line: DiffLine }) {
   );
 }
 
-/** The changes from `oldText` to `newText` (a new file when `oldText` is empty and `newFile`). */
+/**
+ * The changes from `oldText` to `newText` (a new file when `newFile`). `numbers: false`
+ * leaves out line numbers (for a snippet whose place in its file is not known).
+ */
 export function DiffView({
   oldText,
   newText,
   path,
   newFile = false,
+  numbers = true,
   note,
 }: {
   oldText: string;
   newText: string;
   path?: string;
   newFile?: boolean;
+  numbers?: boolean;
   note?: string;
 }) {
   const t = useT();
@@ -113,12 +119,12 @@ export function DiffView({
                 p.kind === "lines" || open.has(p.id) ? (
                   <Fragment key={i}>
                     {p.lines.map((l, j) => (
-                      <Row key={j} line={l} />
+                      <Row key={j} line={l} numbers={numbers} />
                     ))}
                   </Fragment>
                 ) : (
                   <tr key={i} className="bg-sky-50/60 dark:bg-sky-950/30">
-                    <td colSpan={4} className="px-2 py-0.5">
+                    <td colSpan={numbers ? 4 : 2} className="px-2 py-0.5">
                       <button
                         type="button"
                         className="text-sky-700 hover:underline dark:text-sky-300"

@@ -35,7 +35,7 @@ function FileChange({ run, previous }: { run: ToolRun; previous?: string | null 
     const newText = argString(run.args, "new_text");
     if (oldText === null || newText === null) return null;
     const all = typeof run.args === "object" && run.args !== null && (run.args as Record<string, unknown>).replace_all === true;
-    return <DiffView oldText={oldText} newText={newText} path={path} note={all ? t("diff.replaceAll") : undefined} />;
+    return <DiffView oldText={oldText} newText={newText} path={path} numbers={false} note={all ? t("diff.replaceAll") : undefined} />;
   }
   return null;
 }
@@ -112,16 +112,12 @@ export function ToolRunCard({ run, previous, showAgent = true }: { run: ToolRun;
             ) : (
               <p className="mt-1 text-xs text-zinc-500">{t("run.noOutput")}</p>
             )}
-            {cut && (
-              <button
-                type="button"
-                onClick={() => setFull(true)}
-                className="mt-1 text-xs font-medium text-indigo-700 hover:underline dark:text-indigo-300"
-              >
-                {t("run.fullOutput")} ({bytes(run.output_bytes ?? 0)})
-              </button>
-            )}
           </details>
+        )}
+        {finished && cut && (
+          <button type="button" onClick={() => setFull(true)} className="text-xs font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+            {t("run.fullOutput")} ({bytes(run.output_bytes ?? 0)})
+          </button>
         )}
       </div>
       {full && <OutputDialog run={run} onClose={() => setFull(false)} />}

@@ -33,7 +33,8 @@ export function TaskActions({ task }: { task: Task }) {
     }
   };
 
-  const btn = "rounded-md border px-2.5 py-1 text-sm font-medium disabled:cursor-not-allowed disabled:opacity-40";
+  const btn =
+    "rounded-md border px-2.5 py-1 text-sm font-medium disabled:cursor-not-allowed disabled:border-zinc-200 disabled:text-zinc-400 dark:disabled:border-zinc-800 dark:disabled:text-zinc-600";
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap items-center gap-2">
