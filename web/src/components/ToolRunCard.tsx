@@ -87,8 +87,8 @@ export function ToolRunCard({ run, previous, showAgent = true }: { run: ToolRun;
         )}
         {args && <code className="block font-mono text-xs break-all text-zinc-600 dark:text-zinc-400">{args}</code>}
         <FileChange run={run} previous={previous} />
-        {run.reasons && run.reasons.length > 0 && <Reasons parts={run.reasons} open={run.risk !== "low"} />}
-        <div className="flex flex-wrap items-center gap-2">
+        {/* Decision, why, output: one line while folded; an opened part takes a whole row. */}
+        <div className="flex flex-wrap items-center gap-x-4 gap-y-1.5">
           <DecisionLine run={run} />
           {run.status === "awaiting_decision" && (
             <button
@@ -99,26 +99,29 @@ export function ToolRunCard({ run, previous, showAgent = true }: { run: ToolRun;
               {t("run.decide")}
             </button>
           )}
+          {run.reasons && run.reasons.length > 0 && (
+            <Reasons parts={run.reasons} open={run.risk !== "low"} className="open:order-first open:basis-full" />
+          )}
+          {finished && (
+            <details className="open:basis-full" open={run.status === "error" && output.length < 4000}>
+              <summary className="cursor-pointer text-xs font-medium text-zinc-600 select-none hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-200">
+                {output ? t("run.outputSize", { size: bytes(run.output_bytes ?? utf8Length(run.output)) }) : t("run.output")}
+              </summary>
+              {output ? (
+                <pre className="mt-1 max-h-80 overflow-auto rounded-md bg-zinc-50 p-2 font-mono text-xs leading-5 whitespace-pre-wrap text-zinc-800 dark:bg-zinc-950 dark:text-zinc-200">
+                  {output}
+                </pre>
+              ) : (
+                <p className="mt-1 text-xs text-zinc-500">{t("run.noOutput")}</p>
+              )}
+            </details>
+          )}
+          {finished && cut && (
+            <button type="button" onClick={() => setFull(true)} className="text-xs font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+              {t("run.fullOutput")} ({bytes(run.output_bytes ?? 0)})
+            </button>
+          )}
         </div>
-        {finished && (
-          <details className="group" open={run.status === "error" && output.length < 4000}>
-            <summary className="cursor-pointer text-xs font-medium text-zinc-600 select-none hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-200">
-              {output ? t("run.outputSize", { size: bytes(run.output_bytes ?? utf8Length(run.output)) }) : t("run.output")}
-            </summary>
-            {output ? (
-              <pre className="mt-1 max-h-80 overflow-auto rounded-md bg-zinc-50 p-2 font-mono text-xs leading-5 whitespace-pre-wrap text-zinc-800 dark:bg-zinc-950 dark:text-zinc-200">
-                {output}
-              </pre>
-            ) : (
-              <p className="mt-1 text-xs text-zinc-500">{t("run.noOutput")}</p>
-            )}
-          </details>
-        )}
-        {finished && cut && (
-          <button type="button" onClick={() => setFull(true)} className="text-xs font-medium text-indigo-700 hover:underline dark:text-indigo-300">
-            {t("run.fullOutput")} ({bytes(run.output_bytes ?? 0)})
-          </button>
-        )}
       </div>
       {full && <OutputDialog run={run} onClose={() => setFull(false)} />}
     </article>

@@ -3,10 +3,10 @@ import type { Part } from "../../protocol.gen";
 import { RiskBadge } from "./RiskBadge";
 
 /** The policy's judged parts of a call: each command, its risk and why (worst first). */
-export function Reasons({ parts, open = true }: { parts: Part[]; open?: boolean }) {
+export function Reasons({ parts, open = true, className = "" }: { parts: Part[]; open?: boolean; className?: string }) {
   const t = useT();
   return (
-    <details open={open}>
+    <details open={open} className={className}>
       <summary className="cursor-pointer text-xs font-medium text-zinc-600 select-none hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-200">
         {t("run.why")}
       </summary>
