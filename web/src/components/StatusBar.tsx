@@ -1,6 +1,7 @@
 import { useMemo } from "react";
 import { useT } from "../i18n";
 import { useStore } from "../lib/store";
+import { PendingConfirmations } from "./PendingConfirmations";
 
 const ACTIVE = new Set(["active", "needs_confirm", "finalizing", "reassigning"]);
 
@@ -26,6 +27,7 @@ export function StatusBar() {
       className="flex h-7 shrink-0 items-center gap-4 border-t border-zinc-200 bg-zinc-50 px-3 text-xs text-zinc-600 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-400"
     >
       <span data-testid="status-active">{t("status.active", { n: active })}</span>
+      <PendingConfirmations />
       <span className="flex items-center gap-1" title={worst?.reason ?? ""}>
         <span className={`inline-block h-2 w-2 rounded-full ${dot}`} aria-hidden />
         {t("status.llm")}: {t(`status.llm.${llmState}` as "status.llm.closed")}
