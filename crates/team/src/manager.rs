@@ -309,7 +309,13 @@ impl Team {
                         .await
                         .map_err(store_err)?;
                 }
-                Ok(format!("created task {} ({})", task.id, task.title))
+                // Structured, so the model (and scripts) can pass `task_id` on exactly.
+                Ok(serde_json::json!({
+                    "task_id": task.id,
+                    "title": task.title,
+                    "status": task.status,
+                })
+                .to_string())
             }
             "assign_task" => {
                 let id = TaskId::new(s("task_id").ok_or("assign_task needs \"task_id\"")?);
