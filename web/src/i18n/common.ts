@@ -95,7 +95,7 @@ export const zh: Record<keyof typeof en, string> = {
   "theme.dark": "深色",
   "lang.label": "语言",
   "status.active": "{n} 个进行中",
-  "status.tokensToday": "今日 {n} 个令牌",
+  "status.tokensToday": "今日 {n} Token",
   "status.cost": "${n}",
   "status.llm": "模型",
   "status.llm.closed": "正常",
