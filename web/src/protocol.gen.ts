@@ -1,6 +1,107 @@
 // Generated from the Rust protocol types by `make schema` (arranger schema --typescript).
 // Do not edit: change crates/protocol and regenerate.
 
+/** Parameters of `admin.token.create`. */
+export type AdminTokenCreateParams = {
+  /** A label to recognise the token by (1–100 characters). */
+  label: string;
+  /** The user's name (an enabled user). */
+  user: string;
+};
+
+/** Result of `admin.token.create`. */
+export type AdminTokenCreateResult = {
+  /** Its record. */
+  info: AdminTokenInfo;
+  /** The token. Shown this once: only its hash is stored. */
+  token: string;
+};
+
+/** A token's record (never the token itself). */
+export type AdminTokenInfo = {
+  /** Creation time (ms). */
+  created_at: number;
+  /** Expiry (ms), for login tokens. */
+  expires_at?: number | null;
+  /** Short id, for `admin.token.revoke`. */
+  id: string;
+  /** `api` or `login`. */
+  kind: TokenKind;
+  /** Free-form label. */
+  label: string;
+  /** Revocation time (ms), if revoked. */
+  revoked_at?: number | null;
+  /** The owner's name. */
+  user: string;
+};
+
+/** Parameters naming a user. */
+export type AdminTokenListParams = {
+  /** The user's name. */
+  user: string;
+};
+
+/** Result of `admin.token.list`. */
+export type AdminTokenListResult = {
+  /** The user's tokens, oldest first, revoked and expired ones included. */
+  tokens: AdminTokenInfo[];
+};
+
+/** Parameters of `admin.token.revoke`. */
+export type AdminTokenRevokeParams = {
+  /** The token's id (from `admin.token.list`). */
+  id: string;
+};
+
+/** Result of `admin.token.revoke`. */
+export type AdminTokenRevokeResult = {
+  /** True when the token was active and is now revoked; false when it already was. */
+  revoked: boolean;
+};
+
+/** A user as admins see them. */
+export type AdminUser = {
+  /** Creation time (ms since the Unix epoch). */
+  created_at: number;
+  /** Disabled users cannot sign in; their connections were closed. */
+  disabled: boolean;
+  /** Immutable id. */
+  id: string;
+  /** Whether the user manages users and tokens. */
+  is_admin: boolean;
+  /** Login name. */
+  name: string;
+};
+
+/** Parameters of `admin.user.create`. */
+export type AdminUserCreateParams = {
+  /** Make the user an admin (default false). */
+  is_admin?: boolean;
+  /** Login name: 1–64 of lowercase letters, digits, `-`, `_`, `.`, starting with a letter
+   * or digit. */
+  name: string;
+  /** The password (at least 8 characters). Never logged, never sent back. */
+  password: string;
+};
+
+/** Result of `admin.user.list`. */
+export type AdminUserListResult = {
+  /** Every user, by name. */
+  users: AdminUser[];
+};
+
+/** Parameters of `admin.user.update`; absent fields stay as they are. */
+export type AdminUserUpdateParams = {
+  /** Disable (their open connections close at once) or re-enable. */
+  disabled?: boolean | null;
+  /** Make an admin or a member. */
+  is_admin?: boolean | null;
+  /** The user's name. */
+  name: string;
+  /** A new password (at least 8 characters). */
+  password?: string | null;
+};
+
 /** One agent of a user's team. */
 export type Agent = {
   /** Capability tags, e.g. `rust`, `tests`, `docs`. */
@@ -1257,6 +1358,9 @@ export type TerminalResizeParams = {
   rows: number;
 };
 
+/** Where a token came from. */
+export type TokenKind = ("api" | "login");
+
 /** One tool call an agent asked for. */
 export type ToolCall = {
   /** Its arguments (a JSON object; anything else is reported back to the agent). */
@@ -1425,6 +1529,20 @@ export type UserInfo = {
 
 /** Every method: its parameters and its result. */
 export interface Methods {
+  /** Issues an API token for a user (admins only); the token is in this answer only. */
+  "admin.token.create": { params: AdminTokenCreateParams; result: AdminTokenCreateResult };
+  /** A user's tokens: ids, kinds, labels and times, never the secrets (admins only). */
+  "admin.token.list": { params: AdminTokenListParams; result: AdminTokenListResult };
+  /** Revokes a token by id (admins only); connections using it close at once. */
+  "admin.token.revoke": { params: AdminTokenRevokeParams; result: AdminTokenRevokeResult };
+  /** Adds a user with a password (admins only). An existing name answers `conflict`. */
+  "admin.user.create": { params: AdminUserCreateParams; result: AdminUser };
+  /** Every user of the server (admins only, multi-user mode). */
+  "admin.user.list": { params: NoParams; result: AdminUserListResult };
+  /** Disables or re-enables a user, makes them an admin or a member, or sets their
+   *  password (admins only). Disabling closes the user's open connections at once. An
+   *  admin cannot disable or demote themself, and the last enabled admin stays one. */
+  "admin.user.update": { params: AdminUserUpdateParams; result: AdminUser };
   /** A 1:1 conversation turn with one agent, separate from the Blackboard; the agent may
    *  read the workspace. Answers when the agent has answered. */
   "agent.chat": { params: AgentChatParams; result: AgentChatResult };
@@ -1591,4 +1709,5 @@ export const ErrorCode = {
   unauthorized: -32007,
   unavailable: -32008,
   tool_error: -32009,
+  forbidden: -32010,
 } as const;

@@ -30,6 +30,10 @@ pub const UNAVAILABLE: i64 = -32008;
 /// A tool ran and reported an error (an MCP tool's own failure); the message is the tool's.
 pub const TOOL_ERROR: i64 = -32009;
 
+/// The caller may not do this: admin methods for members, or in single-user mode. The
+/// message says why; it never names other users.
+pub const FORBIDDEN: i64 = -32010;
+
 /// Every code with its name and meaning, for the schema and the docs.
 pub const ALL: &[(i64, &str, &str)] = &[
     (PARSE_ERROR, "parse_error", "The frame is not valid JSON."),
@@ -85,5 +89,10 @@ pub const ALL: &[(i64, &str, &str)] = &[
         TOOL_ERROR,
         "tool_error",
         "A tool ran and reported an error; the message is the tool's.",
+    ),
+    (
+        FORBIDDEN,
+        "forbidden",
+        "The caller may not do this: admins only.",
     ),
 ];

@@ -907,6 +907,141 @@ pub struct McpCallResult {
     pub text: String,
 }
 
+// ----- admin --------------------------------------------------------------------------
+
+/// A user as admins see them.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AdminUser {
+    /// Immutable id.
+    pub id: String,
+    /// Login name.
+    pub name: String,
+    /// Whether the user manages users and tokens.
+    pub is_admin: bool,
+    /// Disabled users cannot sign in; their connections were closed.
+    pub disabled: bool,
+    /// Creation time (ms since the Unix epoch).
+    pub created_at: i64,
+}
+
+/// Result of `admin.user.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AdminUserListResult {
+    /// Every user, by name.
+    pub users: Vec<AdminUser>,
+}
+
+/// Parameters of `admin.user.create`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUserCreateParams {
+    /// Login name: 1–64 of lowercase letters, digits, `-`, `_`, `.`, starting with a letter
+    /// or digit.
+    pub name: String,
+    /// The password (at least 8 characters). Never logged, never sent back.
+    pub password: String,
+    /// Make the user an admin (default false).
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+/// Parameters of `admin.user.update`; absent fields stay as they are.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUserUpdateParams {
+    /// The user's name.
+    pub name: String,
+    /// Disable (their open connections close at once) or re-enable.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// Make an admin or a member.
+    #[serde(default)]
+    pub is_admin: Option<bool>,
+    /// A new password (at least 8 characters).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Where a token came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// An API token (`admin.token.create`, `arranger token create`); no expiry.
+    Api,
+    /// Issued by `POST /api/v1/login`; expires.
+    Login,
+}
+
+/// A token's record (never the token itself).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AdminTokenInfo {
+    /// Short id, for `admin.token.revoke`.
+    pub id: String,
+    /// The owner's name.
+    pub user: String,
+    /// `api` or `login`.
+    pub kind: TokenKind,
+    /// Free-form label.
+    pub label: String,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Expiry (ms), for login tokens.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    /// Revocation time (ms), if revoked.
+    #[serde(default)]
+    pub revoked_at: Option<i64>,
+}
+
+/// Parameters naming a user.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminTokenListParams {
+    /// The user's name.
+    pub user: String,
+}
+
+/// Result of `admin.token.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AdminTokenListResult {
+    /// The user's tokens, oldest first, revoked and expired ones included.
+    pub tokens: Vec<AdminTokenInfo>,
+}
+
+/// Parameters of `admin.token.create`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminTokenCreateParams {
+    /// The user's name (an enabled user).
+    pub user: String,
+    /// A label to recognise the token by (1–100 characters).
+    pub label: String,
+}
+
+/// Result of `admin.token.create`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AdminTokenCreateResult {
+    /// The token. Shown this once: only its hash is stored.
+    pub token: String,
+    /// Its record.
+    pub info: AdminTokenInfo,
+}
+
+/// Parameters of `admin.token.revoke`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminTokenRevokeParams {
+    /// The token's id (from `admin.token.list`).
+    pub id: String,
+}
+
+/// Result of `admin.token.revoke`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AdminTokenRevokeResult {
+    /// True when the token was active and is now revoked; false when it already was.
+    pub revoked: bool,
+}
+
 methods! {
     /// Who the caller is and what this server offers.
     ServerInfoMethod = "server.info" (NoParams) -> ServerInfo;
@@ -1040,6 +1175,33 @@ methods! {
     /// Calls an MCP tool as the user (e.g. to try it from the config center); starts its
     /// server on demand. A tool's own error is an error response with its message.
     McpCall = "mcp.call" (McpCallParams) -> McpCallResult;
+    /// Every user of the server (admins only, multi-user mode).
+    AdminUserList = "admin.user.list" (NoParams) -> AdminUserListResult;
+    /// Adds a user with a password (admins only). An existing name answers `conflict`.
+    AdminUserCreate = "admin.user.create" (AdminUserCreateParams) -> AdminUser;
+    /// Disables or re-enables a user, makes them an admin or a member, or sets their
+    /// password (admins only). Disabling closes the user's open connections at once. An
+    /// admin cannot disable or demote themself, and the last enabled admin stays one.
+    AdminUserUpdate = "admin.user.update" (AdminUserUpdateParams) -> AdminUser;
+    /// A user's tokens: ids, kinds, labels and times, never the secrets (admins only).
+    AdminTokenList = "admin.token.list" (AdminTokenListParams) -> AdminTokenListResult;
+    /// Issues an API token for a user (admins only); the token is in this answer only.
+    AdminTokenCreate = "admin.token.create" (AdminTokenCreateParams) -> AdminTokenCreateResult;
+    /// Revokes a token by id (admins only); connections using it close at once.
+    AdminTokenRevoke = "admin.token.revoke" (AdminTokenRevokeParams) -> AdminTokenRevokeResult;
+}
+
+/// Whether a method is one of the admin methods (`admin.*`).
+pub fn is_admin_method(name: &str) -> bool {
+    matches!(
+        name,
+        AdminUserList::NAME
+            | AdminUserCreate::NAME
+            | AdminUserUpdate::NAME
+            | AdminTokenList::NAME
+            | AdminTokenCreate::NAME
+            | AdminTokenRevoke::NAME
+    )
 }
 
 /// Parameters of `toolrun.decide`.

@@ -10,6 +10,7 @@ use arranger_protocol::codes;
 use arranger_protocol::jsonrpc::{ErrorObject, Id, Notification, Request, Response};
 use arranger_protocol::methods::{
     EventsSubscribe, EventsSubscribeParams, EventsSubscribeResult, EventsUnsubscribe, RpcMethod,
+    is_admin_method,
 };
 use arranger_protocol::notifications::{
     self, EventParams, FsChangedParams, TerminalExitParams, TerminalOutputParams,
@@ -248,6 +249,9 @@ async fn handle(conn: &Arc<Conn>, value: Value) -> Option<Response> {
             EventsUnsubscribe::NAME => {
                 conn.stop_subscription();
                 Ok(serde_json::json!({}))
+            }
+            m if is_admin_method(m) => {
+                crate::admin::dispatch(&conn.state, &ctx.user, m, req.params).await
             }
             _ => rpc::dispatch(&ctx, conn.state.mode_name(), &method, req.params).await,
         }

@@ -116,8 +116,20 @@ impl AppState {
         self.conns.lock().map(|c| c.len()).unwrap_or(0)
     }
 
-    /// Closes every connection whose token is no longer valid.
-    async fn sweep_revoked(&self) {
+    /// The user directory (multi-user mode only).
+    pub(crate) fn directory(&self) -> Option<Arc<dyn UserDirectory>> {
+        self.directory.clone()
+    }
+
+    /// Waits for one of the few slots for password hashing (deliberately slow); `None` when
+    /// the server is shutting down.
+    pub(crate) async fn password_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.password_slots.clone().acquire_owned().await.ok()
+    }
+
+    /// Closes every connection whose token is no longer valid (revoked, expired, or whose
+    /// user is disabled), at once.
+    pub(crate) async fn sweep_revoked(&self) {
         let Some(dir) = self.directory.clone() else {
             return;
         };

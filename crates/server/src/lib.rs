@@ -10,6 +10,7 @@
 //! anything the client sends afterwards; every request runs inside
 //! [`arranger_host::with_user`] for that user.
 
+mod admin;
 mod auth;
 mod config;
 mod connection;

@@ -13,9 +13,9 @@ use base64::Engine;
 use serde_json::Value;
 use std::sync::Arc;
 
-type RpcResult = Result<Value, ErrorObject>;
+pub(crate) type RpcResult = Result<Value, ErrorObject>;
 
-fn parse<M: RpcMethod>(params: Option<Value>) -> Result<M::Params, ErrorObject> {
+pub(crate) fn parse<M: RpcMethod>(params: Option<Value>) -> Result<M::Params, ErrorObject> {
     let v = match params {
         None | Some(Value::Null) => Value::Object(Default::default()),
         Some(v @ Value::Object(_)) => v,
@@ -37,7 +37,7 @@ fn parse<M: RpcMethod>(params: Option<Value>) -> Result<M::Params, ErrorObject> 
     })
 }
 
-fn ok<M: RpcMethod>(r: M::Result) -> RpcResult {
+pub(crate) fn ok<M: RpcMethod>(r: M::Result) -> RpcResult {
     serde_json::to_value(r)
         .map_err(|e| internal(&format!("cannot encode the result of {}: {e}", M::NAME)))
 }

@@ -91,8 +91,12 @@ pub trait UserDirectory: Send + Sync + 'static {
     fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError>;
     /// Every user, by name.
     fn list_users(&self) -> Result<Vec<User>, StoreError>;
-    /// Disables or re-enables a user. Their tokens stop working while disabled.
+    /// Disables or re-enables a user. Their tokens stop working while disabled. Refuses
+    /// (`Conflict`) to disable the last enabled admin, so the server always keeps one.
     fn set_disabled(&self, name: &str, disabled: bool) -> Result<User, StoreError>;
+    /// Makes a user an admin or a member. Refuses (`Conflict`) to demote the last enabled
+    /// admin, so the server always keeps one.
+    fn set_admin(&self, name: &str, is_admin: bool) -> Result<User, StoreError>;
     /// Replaces a user's password.
     fn set_password(&self, name: &str, password: &str) -> Result<(), StoreError>;
     /// The enabled user with this name and password, if both match.
@@ -108,6 +112,8 @@ pub trait UserDirectory: Send + Sync + 'static {
     ) -> Result<(TokenInfo, String), StoreError>;
     /// A user's tokens.
     fn list_tokens(&self, name: &str) -> Result<Vec<TokenInfo>, StoreError>;
+    /// A token's record by its id (revoked and expired ones too), if there is one.
+    fn token_info(&self, id: &str) -> Result<Option<TokenInfo>, StoreError>;
     /// Revokes a token given its id or the token itself; returns whether one was revoked.
     fn revoke_token(&self, id_or_token: &str) -> Result<bool, StoreError>;
     /// Who a token belongs to, if it is valid now (not revoked, not expired, user enabled).
@@ -189,6 +195,16 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
 }
 
 const USER_COLUMNS: &str = "id, name, is_admin, disabled, created_at";
+
+/// SQL condition: an enabled admin other than the user `?1` exists.
+const OTHER_ADMIN: &str =
+    "EXISTS (SELECT 1 FROM users o WHERE o.is_admin = 1 AND o.disabled = 0 AND o.id != ?1)";
+
+fn last_admin(name: &str, verb: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "cannot {verb} {name:?}: they are the last enabled admin, and the server must keep one; make another user an admin first"
+    ))
+}
 
 fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
     let kind: String = r.get(2)?;
@@ -305,11 +321,37 @@ impl UserDirectory for SqliteDirectory {
     fn set_disabled(&self, name: &str, disabled: bool) -> Result<User, StoreError> {
         self.with(|conn| {
             let mut user = Self::require_user(conn, name)?;
-            conn.execute(
-                "UPDATE users SET disabled = ?2 WHERE id = ?1",
+            // One statement, so that two admins disabling each other at the same moment
+            // (or the CLI in another process) cannot both succeed.
+            let n = conn.execute(
+                &format!(
+                    "UPDATE users SET disabled = ?2 WHERE id = ?1
+                       AND (?2 = 0 OR is_admin = 0 OR disabled = 1 OR {OTHER_ADMIN})"
+                ),
                 params![user.id.as_str(), disabled],
             )?;
+            if n == 0 {
+                return Err(last_admin(name, "disable"));
+            }
             user.disabled = disabled;
+            Ok(user)
+        })
+    }
+
+    fn set_admin(&self, name: &str, is_admin: bool) -> Result<User, StoreError> {
+        self.with(|conn| {
+            let mut user = Self::require_user(conn, name)?;
+            let n = conn.execute(
+                &format!(
+                    "UPDATE users SET is_admin = ?2 WHERE id = ?1
+                       AND (?2 = 1 OR is_admin = 0 OR disabled = 1 OR {OTHER_ADMIN})"
+                ),
+                params![user.id.as_str(), is_admin],
+            )?;
+            if n == 0 {
+                return Err(last_admin(name, "demote"));
+            }
+            user.is_admin = is_admin;
             Ok(user)
         })
     }
@@ -402,6 +444,19 @@ impl UserDirectory for SqliteDirectory {
             )?;
             let rows = stmt.query_map([user.id.as_str()], token_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn token_info(&self, id: &str) -> Result<Option<TokenInfo>, StoreError> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT t.id, u.name, t.kind, t.label, t.created_at, t.expires_at, t.revoked_at
+                     FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?1",
+                    [id],
+                    token_from_row,
+                )
+                .optional()?)
         })
     }
 
@@ -538,7 +593,9 @@ mod tests {
         assert!(d.valid_token_ids().unwrap().contains(&info.id));
         assert_eq!(d.authenticate("arr_00").unwrap(), None);
 
-        // Disabling refuses the token and the password; enabling restores them.
+        // Disabling refuses the token and the password; enabling restores them. (Another
+        // admin first: the last one cannot be disabled.)
+        d.add_user("root", true, None).unwrap();
         d.set_disabled("alice", true).unwrap();
         assert_eq!(d.authenticate(&secret).unwrap(), None);
         assert_eq!(d.verify_password("alice", "correct horse").unwrap(), None);
@@ -562,6 +619,71 @@ mod tests {
             .unwrap();
         assert_eq!(d.authenticate(&s3).unwrap(), None);
         assert_eq!(d.list_tokens("alice").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn admins_are_made_and_demoted_but_the_last_one_stays() {
+        let (_t, d) = dir();
+        d.add_user("alice", true, None).unwrap();
+        d.add_user("bob", false, None).unwrap();
+        assert!(matches!(
+            d.set_admin("nobody", true),
+            Err(StoreError::NotFound { .. })
+        ));
+
+        // Alice is the only admin: she can be neither demoted nor disabled.
+        let e = d.set_admin("alice", false).unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Conflict(m) if m.contains("last enabled admin")),
+            "{e}"
+        );
+        assert!(matches!(
+            d.set_disabled("alice", true),
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(d.user_by_name("alice").unwrap().unwrap().is_admin);
+
+        // With bob promoted, alice can go; then bob is the last one.
+        let bob = d.set_admin("bob", true).unwrap();
+        assert!(bob.is_admin);
+        assert!(d.user_by_name("bob").unwrap().unwrap().is_admin);
+        assert!(!d.set_admin("alice", false).unwrap().is_admin);
+        assert!(!d.user_by_name("alice").unwrap().unwrap().is_admin);
+        assert!(matches!(
+            d.set_admin("bob", false),
+            Err(StoreError::Conflict(_))
+        ));
+
+        // A disabled admin does not count: promoting alice again, then disabling bob,
+        // leaves alice as the last enabled admin.
+        d.set_admin("alice", true).unwrap();
+        d.set_disabled("bob", true).unwrap();
+        assert!(matches!(
+            d.set_disabled("alice", true),
+            Err(StoreError::Conflict(_))
+        ));
+        // Demoting a disabled admin, members and re-enabling are always fine.
+        assert!(!d.set_admin("bob", false).unwrap().is_admin);
+        assert!(!d.set_disabled("bob", false).unwrap().disabled);
+        assert!(d.set_admin("bob", false).is_ok());
+    }
+
+    #[test]
+    fn token_info_finds_tokens_by_id_only() {
+        let (_t, d) = dir();
+        d.add_user("alice", false, None).unwrap();
+        let (info, secret) = d.create_token("alice", TokenKind::Api, "ci", None).unwrap();
+        assert_eq!(d.token_info(&info.id).unwrap(), Some(info.clone()));
+        assert_eq!(d.token_info(&secret).unwrap(), None);
+        assert_eq!(d.token_info("nope").unwrap(), None);
+        d.revoke_token(&info.id).unwrap();
+        assert!(
+            d.token_info(&info.id)
+                .unwrap()
+                .unwrap()
+                .revoked_at
+                .is_some()
+        );
     }
 
     #[test]

@@ -1,0 +1,288 @@
+//! The admin methods (`admin.*`): users and tokens of a multi-user server, for admins.
+//!
+//! The caller is the connection's user, as the credentials proved; whether they are an
+//! admin is read from the directory at every call, so promoting, demoting or disabling
+//! someone takes effect on their next request. Members (and everyone in single-user mode)
+//! get `forbidden` before their parameters are even read: they learn nothing.
+//!
+//! Every action is logged with the actor, the action and the target user — never a
+//! password or a token.
+
+use crate::http::AppState;
+use crate::rpc::{RpcResult, ok, parse, store_error};
+use arranger_protocol::codes;
+use arranger_protocol::jsonrpc::ErrorObject;
+use arranger_protocol::methods::*;
+use arranger_store::{MIN_PASSWORD_CHARS, StoreError, User, UserDirectory};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Longest token label accepted, in characters.
+const MAX_LABEL_CHARS: usize = 100;
+
+fn forbidden(message: String) -> ErrorObject {
+    ErrorObject::new(codes::FORBIDDEN, message)
+}
+
+fn invalid(message: impl Into<String>) -> ErrorObject {
+    ErrorObject::new(codes::INVALID_PARAMS, message)
+}
+
+/// Maps a directory error, naming what to do about an unknown user.
+fn dir_error(e: StoreError) -> ErrorObject {
+    match e {
+        StoreError::NotFound { what: "user", id } => ErrorObject::new(
+            codes::NOT_FOUND,
+            format!("no user named {id:?}; admin.user.list shows the users"),
+        ),
+        other => store_error(other),
+    }
+}
+
+/// Runs a directory operation on the blocking pool (it hashes and touches SQLite).
+async fn blocking<R: Send + 'static>(
+    f: impl FnOnce() -> Result<R, StoreError> + Send + 'static,
+) -> Result<R, ErrorObject> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| store_error(StoreError::Worker(e.to_string())))?
+        .map_err(dir_error)
+}
+
+fn user_out(u: User) -> AdminUser {
+    AdminUser {
+        id: u.id.to_string(),
+        name: u.name,
+        is_admin: u.is_admin,
+        disabled: u.disabled,
+        created_at: u.created_at,
+    }
+}
+
+fn token_out(t: arranger_store::TokenInfo) -> AdminTokenInfo {
+    AdminTokenInfo {
+        id: t.id,
+        user: t.user,
+        kind: match t.kind {
+            arranger_store::TokenKind::Api => TokenKind::Api,
+            arranger_store::TokenKind::Login => TokenKind::Login,
+        },
+        label: t.label,
+        created_at: t.created_at,
+        expires_at: t.expires_at,
+        revoked_at: t.revoked_at,
+    }
+}
+
+fn check_password(password: &str) -> Result<(), ErrorObject> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(invalid(format!(
+            "the password is too short: use at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn check_label(label: &str) -> Result<String, ErrorObject> {
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(invalid(
+            "give the token a label (where it will be used, e.g. \"ci\" or \"laptop\") so it can be recognised later",
+        ));
+    }
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(invalid(format!(
+            "the label is too long: use at most {MAX_LABEL_CHARS} characters"
+        )));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(invalid("the label must not contain control characters"));
+    }
+    Ok(label.to_owned())
+}
+
+/// The directory and the caller's current record, if the caller is an enabled admin of a
+/// multi-user server; `forbidden` otherwise (saying why, naming nobody).
+async fn require_admin(
+    state: &AppState,
+    caller: &User,
+    method: &str,
+) -> Result<(Arc<dyn UserDirectory>, User), ErrorObject> {
+    let Some(dir) = state.directory() else {
+        return Err(forbidden(format!(
+            "{method} is not available: this server runs in single-user mode, which has no users to manage; start it with --multi-user for users and tokens"
+        )));
+    };
+    let d = dir.clone();
+    let name = caller.name.clone();
+    let current = blocking(move || d.user_by_name(&name)).await?;
+    match current {
+        Some(me) if me.id == caller.id && me.is_admin && !me.disabled => Ok((dir, me)),
+        _ => {
+            tracing::warn!(actor = %caller.name, method, "admin method refused: the caller is not an admin");
+            Err(forbidden(format!(
+                "{method} is for admins only; ask an admin of this server if you need a user or token changed"
+            )))
+        }
+    }
+}
+
+/// Runs one admin method for `caller` (the connection's user).
+pub async fn dispatch(
+    state: &AppState,
+    caller: &User,
+    method: &str,
+    params: Option<Value>,
+) -> RpcResult {
+    let (dir, me) = require_admin(state, caller, method).await?;
+    let actor = me.name.clone();
+    match method {
+        AdminUserList::NAME => {
+            parse::<AdminUserList>(params)?;
+            let users = blocking(move || dir.list_users()).await?;
+            ok::<AdminUserList>(AdminUserListResult {
+                users: users.into_iter().map(user_out).collect(),
+            })
+        }
+        AdminUserCreate::NAME => {
+            let p = parse::<AdminUserCreate>(params)?;
+            arranger_store::validate_user_name(&p.name).map_err(dir_error)?;
+            check_password(&p.password)?;
+            let Some(_slot) = state.password_slot().await else {
+                return Err(ErrorObject::new(
+                    codes::UNAVAILABLE,
+                    "the server is shutting down",
+                ));
+            };
+            let (name, password, is_admin) = (p.name, p.password, p.is_admin);
+            let user = blocking(move || dir.add_user(&name, is_admin, Some(&password))).await?;
+            tracing::info!(actor = %actor, action = "user.create", target = %user.name, is_admin = user.is_admin, "admin action");
+            ok::<AdminUserCreate>(user_out(user))
+        }
+        AdminUserUpdate::NAME => {
+            let p = parse::<AdminUserUpdate>(params)?;
+            update_user(state, dir, &me, p).await
+        }
+        AdminTokenList::NAME => {
+            let p = parse::<AdminTokenList>(params)?;
+            let tokens = blocking(move || dir.list_tokens(&p.user)).await?;
+            ok::<AdminTokenList>(AdminTokenListResult {
+                tokens: tokens.into_iter().map(token_out).collect(),
+            })
+        }
+        AdminTokenCreate::NAME => {
+            let p = parse::<AdminTokenCreate>(params)?;
+            let label = check_label(&p.label)?;
+            let user = p.user;
+            let (info, token) = blocking(move || {
+                dir.create_token(&user, arranger_store::TokenKind::Api, &label, None)
+            })
+            .await?;
+            tracing::info!(actor = %actor, action = "token.create", target = %info.user, token_id = %info.id, "admin action");
+            ok::<AdminTokenCreate>(AdminTokenCreateResult {
+                token,
+                info: token_out(info),
+            })
+        }
+        AdminTokenRevoke::NAME => {
+            let p = parse::<AdminTokenRevoke>(params)?;
+            let id = p.id;
+            let (info, revoked) = blocking(move || {
+                let Some(info) = dir.token_info(&id)? else {
+                    return Ok((None, false));
+                };
+                let revoked = dir.revoke_token(&info.id)?;
+                Ok((Some(info), revoked))
+            })
+            .await?;
+            let Some(info) = info else {
+                return Err(ErrorObject::new(
+                    codes::NOT_FOUND,
+                    "no token with this id; admin.token.list {\"user\": …} shows a user's token ids",
+                ));
+            };
+            if revoked {
+                state.sweep_revoked().await;
+            }
+            tracing::info!(actor = %actor, action = "token.revoke", target = %info.user, token_id = %info.id, revoked, "admin action");
+            ok::<AdminTokenRevoke>(AdminTokenRevokeResult { revoked })
+        }
+        other => Err(ErrorObject::new(
+            codes::METHOD_NOT_FOUND,
+            format!("no method {other:?}; server.info lists the methods this server answers"),
+        )),
+    }
+}
+
+/// `admin.user.update`: every check first, then the changes (password, role, disabled).
+async fn update_user(
+    state: &AppState,
+    dir: Arc<dyn UserDirectory>,
+    me: &User,
+    p: AdminUserUpdateParams,
+) -> RpcResult {
+    if p.disabled.is_none() && p.is_admin.is_none() && p.password.is_none() {
+        return Err(invalid(
+            "nothing to change: give \"disabled\", \"is_admin\" or \"password\"",
+        ));
+    }
+    if p.name == me.name && p.disabled == Some(true) {
+        return Err(ErrorObject::new(
+            codes::CONFLICT,
+            "you cannot disable yourself: the server must not be left without an admin; another admin can do it",
+        ));
+    }
+    if p.name == me.name && p.is_admin == Some(false) {
+        return Err(ErrorObject::new(
+            codes::CONFLICT,
+            "you cannot revoke your own admin rights: the server must not be left without an admin; another admin can do it",
+        ));
+    }
+    if let Some(pw) = &p.password {
+        check_password(pw)?;
+    }
+    let name = p.name.clone();
+    let d = dir.clone();
+    if blocking(move || d.user_by_name(&name)).await?.is_none() {
+        return Err(dir_error(StoreError::NotFound {
+            what: "user",
+            id: p.name,
+        }));
+    }
+    let actor = me.name.clone();
+    if let Some(password) = p.password {
+        let Some(_slot) = state.password_slot().await else {
+            return Err(ErrorObject::new(
+                codes::UNAVAILABLE,
+                "the server is shutting down",
+            ));
+        };
+        let (d, name) = (dir.clone(), p.name.clone());
+        blocking(move || d.set_password(&name, &password)).await?;
+        tracing::info!(actor = %actor, action = "user.password", target = %p.name, "admin action");
+    }
+    if let Some(is_admin) = p.is_admin {
+        let (d, name) = (dir.clone(), p.name.clone());
+        blocking(move || d.set_admin(&name, is_admin)).await?;
+        tracing::info!(actor = %actor, action = if is_admin { "user.make_admin" } else { "user.revoke_admin" }, target = %p.name, "admin action");
+    }
+    if let Some(disabled) = p.disabled {
+        let (d, name) = (dir.clone(), p.name.clone());
+        blocking(move || d.set_disabled(&name, disabled)).await?;
+        if disabled {
+            // Their open connections close now, not at the next poll.
+            state.sweep_revoked().await;
+        }
+        tracing::info!(actor = %actor, action = if disabled { "user.disable" } else { "user.enable" }, target = %p.name, "admin action");
+    }
+    let name = p.name.clone();
+    let user = blocking(move || dir.user_by_name(&name))
+        .await?
+        .ok_or_else(|| {
+            dir_error(StoreError::NotFound {
+                what: "user",
+                id: p.name,
+            })
+        })?;
+    ok::<AdminUserUpdate>(user_out(user))
+}
