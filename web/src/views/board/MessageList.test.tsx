@@ -1,0 +1,96 @@
+import { act, fireEvent, render, screen } from "@testing-library/react";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Message } from "../../protocol.gen";
+import { applyDelta, resetStore, useStore } from "../../lib/store";
+import { agent, msg } from "./fixtures";
+import { countAfter, MessageList } from "./MessageList";
+
+// jsdom has no layout: the list's viewport is 600 px high and every row 40 px.
+const VIEWPORT = 600;
+const saved: [string, PropertyDescriptor | undefined][] = [];
+function stub(name: string, get: (this: HTMLElement) => number) {
+  saved.push([name, Object.getOwnPropertyDescriptor(HTMLElement.prototype, name)]);
+  Object.defineProperty(HTMLElement.prototype, name, { configurable: true, get });
+}
+beforeAll(() => {
+  stub("clientHeight", function () {
+    return this.getAttribute("role") === "feed" ? VIEWPORT : 0;
+  });
+  stub("scrollHeight", function () {
+    if (this.getAttribute("role") !== "feed") return 0;
+    return parseFloat((this.querySelector("[style*='height']") as HTMLElement | null)?.style.height ?? "0");
+  });
+  stub("offsetHeight", function () {
+    return this.dataset.index !== undefined ? 40 : 0;
+  });
+  Element.prototype.scrollTo = function (this: Element, opts?: ScrollToOptions | number) {
+    if (typeof opts === "object" && opts.top !== undefined) this.scrollTop = opts.top;
+    this.dispatchEvent(new Event("scroll"));
+  } as Element["scrollTo"];
+});
+afterAll(() => {
+  for (const [name, d] of saved) if (d) Object.defineProperty(HTMLElement.prototype, name, d);
+});
+
+const many = (n: number): Message[] => Array.from({ length: n }, (_, i) => msg(i + 1));
+
+beforeEach(() => {
+  resetStore();
+  useStore.setState({
+    me: { id: "u1", name: "alice", is_admin: false },
+    agents: { manager: agent("manager", "Manager", "manager") },
+  });
+});
+
+function list(messages: Message[]) {
+  return <MessageList session="default" title="Main" messages={messages} hasMore={false} older={false} />;
+}
+
+describe("MessageList", () => {
+  it("counts the messages after the last one seen", () => {
+    const ms = many(10);
+    expect(countAfter(ms, ms[6].id)).toBe(3);
+    expect(countAfter(ms, ms[9].id)).toBe(0);
+    expect(countAfter(ms, null)).toBe(0);
+  });
+
+  it("renders only the rows near the viewport of a long history, starting at the latest", () => {
+    render(list(many(5000)));
+    const rows = screen.getAllByRole("article");
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.length).toBeLessThan(40);
+    expect(rows[rows.length - 1].textContent).toContain("message 5000");
+  });
+
+  it("offers to jump to the latest with a count of new messages when the reader scrolled up", async () => {
+    const ms = many(200);
+    const { rerender } = render(list(ms));
+    expect(screen.queryByRole("button", { name: /Jump to latest/ })).toBeNull();
+    const feed = screen.getByRole("feed", { name: "Messages" });
+    act(() => {
+      feed.scrollTop = 2000;
+      fireEvent.scroll(feed);
+    });
+    expect(screen.getByRole("button", { name: /Jump to latest/ })).toBeTruthy();
+    rerender(list([...ms, msg(201), msg(202)]));
+    expect(screen.getByTestId("jump-count").textContent).toBe("2 new");
+    act(() => screen.getByRole("button", { name: /Jump to latest/ }).click());
+    expect(screen.queryByRole("button", { name: /Jump to latest/ })).toBeNull();
+    expect(feed.scrollTop).toBeGreaterThan(200 * 40 - VIEWPORT - 100);
+  });
+
+  it("shows the Manager's reply while it streams, and only the typing row updates", () => {
+    render(list(many(3)));
+    expect(screen.queryByTestId("typing")).toBeNull();
+    act(() => applyDelta({ agent_id: "manager", kind: "text", text: "I'll split " }));
+    expect(screen.getByTestId("typing").textContent).toContain("I'll split");
+    const before = screen.getAllByRole("article").map((a) => a.firstElementChild);
+    act(() => applyDelta({ agent_id: "manager", kind: "text", text: "this into **two** tasks." }));
+    expect(screen.getByTestId("typing").querySelector("strong")?.textContent).toBe("two");
+    // The message rows were not re-created.
+    expect(screen.getAllByRole("article").map((a) => a.firstElementChild)).toEqual(before);
+    // A reply tied to a task belongs to that task, not the board.
+    act(() => applyDelta({ agent_id: "coder", task_id: "t1", kind: "text", text: "working" }));
+    expect(screen.getAllByTestId("typing")).toHaveLength(1);
+  });
+});
