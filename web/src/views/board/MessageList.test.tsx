@@ -18,7 +18,8 @@ beforeAll(() => {
   });
   stub("scrollHeight", function () {
     if (this.getAttribute("role") !== "feed") return 0;
-    return parseFloat((this.querySelector("[style*='height']") as HTMLElement | null)?.style.height ?? "0");
+    // The list's head (56 px) and the rows' container.
+    return 56 + parseFloat((this.querySelector("[style*='relative']") as HTMLElement | null)?.style.height ?? "0");
   });
   stub("offsetHeight", function () {
     return this.dataset.index !== undefined ? 40 : 0;

@@ -12,6 +12,9 @@ import { loadOlder } from "./useBoard";
 const AT_END = 80;
 /** How close to the top (px) starts reading the page before. */
 const NEAR_TOP = 600;
+/** The height of the list's head (above the rows, outside the virtualizer: a row there would be
+ *  the item kept in place when older messages are read in, and they would push the view away). */
+const HEAD = 56;
 
 /** How many messages come after the one with id `seen` (ids sort in creation order). */
 export function countAfter(messages: Message[], seen: string | null): number {
@@ -59,10 +62,11 @@ export function MessageList({
   const n = messages.length;
 
   const virtualizer = useVirtualizer({
-    count: 1 + n + typing.length,
+    count: n + typing.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: (i) => (i === 0 ? 56 : 44),
-    getItemKey: (i) => (i === 0 ? "head" : i <= n ? messages[i - 1].id : `typing:${typing[i - 1 - n]}`),
+    estimateSize: () => 44,
+    getItemKey: (i) => (i < n ? messages[i].id : `typing:${typing[i - n]}`),
+    scrollMargin: HEAD,
     anchorTo: "end",
     followOnAppend: true,
     scrollEndThreshold: AT_END,
@@ -123,26 +127,24 @@ export function MessageList({
       >
         {/* A short history sits at the bottom, next to the composer. */}
         <div className="flex min-h-full flex-col justify-end">
+          <Head title={title} hasMore={hasMore} older={older} onMore={() => void loadOlder(session)} />
           <div style={{ height: virtualizer.getTotalSize(), position: "relative", width: "100%", flexShrink: 0 }}>
             {items.map((vi) => {
               const i = vi.index;
               let row;
-              if (i === 0) {
-                row = <Head title={title} hasMore={hasMore} older={older} onMore={() => void loadOlder(session)} />;
-              } else if (i <= n) {
-                const m = messages[i - 1];
-                const prev = i > 1 ? messages[i - 2] : undefined;
-                const first = startsGroup(prev, m);
-                row = <MessageRow message={m} first={first} newDay={prev ? startsDay(prev, m) : !hasMore} />;
+              if (i < n) {
+                const m = messages[i];
+                const prev = i > 0 ? messages[i - 1] : undefined;
+                row = <MessageRow message={m} first={startsGroup(prev, m)} newDay={prev ? startsDay(prev, m) : !hasMore} />;
               } else {
-                row = <TypingRow agentId={typing[i - 1 - n]} />;
+                row = <TypingRow agentId={typing[i - n]} />;
               }
               return (
                 <div
                   key={vi.key}
                   ref={virtualizer.measureElement}
                   data-index={i}
-                  style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${vi.start}px)` }}
+                  style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${vi.start - HEAD}px)` }}
                 >
                   {row}
                 </div>
@@ -179,7 +181,7 @@ export function MessageList({
 function Head({ title, hasMore, older, onMore }: { title: string; hasMore: boolean; older: boolean; onMore: () => void }) {
   const t = useT();
   return (
-    <div className="flex justify-center px-6 pt-6 pb-2 text-xs text-zinc-500 dark:text-zinc-400">
+    <div style={{ height: HEAD }} className="flex shrink-0 items-end justify-center px-6 pb-2 text-xs text-zinc-500 dark:text-zinc-400">
       {older ? (
         <span role="status" className="flex items-center gap-2">
           <span aria-hidden className="h-3 w-3 animate-spin rounded-full border-2 border-zinc-300 border-t-indigo-500" />

@@ -108,10 +108,20 @@ describe("TaskCard", () => {
     expect(location.pathname).toBe("/tasks/t9");
   });
 
-  it("replaces a `/task` command's text, which would repeat the title", () => {
+  it("keeps a user's `/task` as written: the task's announcement carries the card", () => {
     useStore.setState({ tasks: { t2: task("t2", { title: "write the parser" }) } });
-    render(<MessageRow message={msg(1, { text: "/task write the parser", task_id: "t2" })} first newDay={false} />);
-    expect(screen.queryByText("/task write the parser")).toBeNull();
-    expect(screen.getByRole("link", { name: /write the parser/ })).toBeTruthy();
+    render(
+      <>
+        <MessageRow message={msg(1, { text: "/task write the parser", task_id: "t2" })} first newDay={false} />
+        <MessageRow
+          message={msg(2, { author: { kind: "system" }, text: "Task created: **write the parser**", task_id: "t2" })}
+          first
+          newDay={false}
+        />
+      </>,
+    );
+    expect(screen.getByText("/task write the parser")).toBeTruthy();
+    expect(screen.getAllByRole("link", { name: /write the parser/ })).toHaveLength(1);
+    expect(screen.getAllByRole("article")[1].querySelector("a[data-task-id=t2]")).toBeTruthy();
   });
 });

@@ -80,9 +80,8 @@ function useAuthor(message: Message): { name: string; kind: "user" | "agent" | "
 function ChatMessage({ message, first }: { message: Message; first: boolean }) {
   const t = useT();
   const author = useAuthor(message);
-  const hasCard = useStore((s) => !!(message.task_id && s.tasks[message.task_id]));
-  // `/task <title>` became the card: the command text would only repeat the title.
-  const showText = !(hasCard && message.text.trimStart().startsWith("/task"));
+  // A task is announced by a system message right after the user's `/task`: the card is there.
+  const card = message.task_id && message.author.kind !== "user" ? message.task_id : null;
   return (
     <div
       className={`group flex gap-3 px-4 hover:bg-zinc-50 sm:px-6 dark:hover:bg-zinc-900/60 ${first ? "pt-2.5 pb-0.5" : "py-0.5"}`}
@@ -111,10 +110,10 @@ function ChatMessage({ message, first }: { message: Message; first: boolean }) {
             <RelTime at={message.created_at} className="text-xs text-zinc-500 dark:text-zinc-400" />
           </div>
         )}
-        {showText && <Markdown text={message.text} className="text-sm text-zinc-800 dark:text-zinc-200" />}
-        {message.task_id && (
+        <Markdown text={message.text} className="text-sm text-zinc-800 dark:text-zinc-200" />
+        {card && (
           <div className="mt-1.5">
-            <TaskCard taskId={message.task_id} />
+            <TaskCard taskId={card} />
           </div>
         )}
       </div>
