@@ -1,5 +1,5 @@
 import { memo } from "react";
-import { Markdown } from "../../components/Markdown";
+import { MessageText } from "./MessageText";
 import { useLang, useT } from "../../i18n";
 import type { Message } from "../../protocol.gen";
 import { useStore } from "../../lib/store";
@@ -47,14 +47,14 @@ function SystemMessage({ message }: { message: Message }) {
   return (
     <div className="flex flex-col items-center gap-1.5 px-4 py-1.5 sm:px-6">
       <div className="max-w-3xl text-center text-xs leading-5 text-zinc-500 dark:text-zinc-400">
-        <Markdown
+        <MessageText
           text={head}
           className="inline [&_p]:inline [&_strong]:font-medium [&_strong]:text-zinc-700 dark:[&_strong]:text-zinc-300"
         />
         <RelTime at={message.created_at} className="ml-2 whitespace-nowrap text-zinc-400 dark:text-zinc-500" />
       </div>
       {rest.length > 0 && (
-        <Markdown
+        <MessageText
           text={rest.join("\n\n")}
           className="max-w-2xl rounded-md bg-zinc-50 px-3 py-1.5 text-xs text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400"
         />
@@ -110,7 +110,7 @@ function ChatMessage({ message, first }: { message: Message; first: boolean }) {
             <RelTime at={message.created_at} className="text-xs text-zinc-500 dark:text-zinc-400" />
           </div>
         )}
-        <Markdown text={message.text} className="text-sm text-zinc-800 dark:text-zinc-200" />
+        <MessageText text={message.text} className="text-sm text-zinc-800 dark:text-zinc-200" />
         {card && (
           <div className="mt-1.5">
             <TaskCard taskId={card} />
