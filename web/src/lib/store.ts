@@ -126,6 +126,10 @@ export function mergeMessages(list: Message[], add: Message[]): Message[] {
   if (fresh.length === 0) return list;
   const last = list[list.length - 1];
   if (last && fresh.every((m) => m.id > last.id)) return [...list, ...fresh];
+  // An older page (oldest first, all before the first message): no sort of the whole list.
+  if (list.length > 0 && fresh.every((m, i) => m.id < list[0].id && (i === 0 || fresh[i - 1].id < m.id))) {
+    return [...fresh, ...list];
+  }
   return [...list, ...fresh].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 

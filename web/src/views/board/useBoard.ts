@@ -78,7 +78,9 @@ export function retryBoard(session: string): void {
 /** The session's board (read when the connection is synced) and how its reading stands. */
 export function useBoard(session: string): { board: Board | undefined; status: BoardStatus } {
   const board = useStore((s) => s.boards[session]);
-  const synced = useStore((s) => s.connection === "open" && s.liveFrom > 0);
+  // Once the snapshot is in (it resets the boards); the subscription need not be: messages
+  // committed before the page is read are in it, later ones reach the placeholder board.
+  const synced = useStore((s) => s.connection === "open" && s.lastSeq > 0);
   const status = useBoardStatus((s) => s[session]) ?? IDLE;
   const missing = !board && !status.loading && !status.error;
   useEffect(() => {
