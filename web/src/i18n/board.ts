@@ -15,7 +15,7 @@ export const en = {
   "board.justNow": "just now",
   "board.jump": "Jump to latest",
   "board.jumpNew": "{n} new",
-  "board.typing": "{name} is replying…",
+  "board.typing": "replying…",
   "board.empty.title": "The Blackboard is where you and your team talk",
   "board.empty.body":
     "Post a request: the Manager splits it into tasks and assigns them to the agents. Their progress, questions and results appear here.",
@@ -58,7 +58,7 @@ export const zh: Record<keyof typeof en, string> = {
   "board.justNow": "刚刚",
   "board.jump": "跳到最新",
   "board.jumpNew": "{n} 条新消息",
-  "board.typing": "{name} 正在回复…",
+  "board.typing": "正在回复…",
   "board.empty.title": "黑板是你和团队交流的地方",
   "board.empty.body": "发布一个需求：经理会把它拆分成任务并分配给各个智能体。它们的进展、提问和结果都会显示在这里。",
   "board.empty.try": "试试这个例子",

@@ -108,6 +108,25 @@ describe("Composer", () => {
     expect(useStore.getState().boards.default.messages).toEqual([posted]);
   });
 
+  it("takes the next message while one is on its way, and posts them in order", async () => {
+    let release = () => {};
+    call.mockImplementationOnce(
+      (_m: string, p: { text: string }) => new Promise((ok) => (release = () => ok({ message: msg(1, { text: p.text }) }))),
+    );
+    call.mockImplementationOnce(async (_m: string, p: { text: string }) => ({ message: msg(2, { text: p.text }) }));
+    const box = setup();
+    type(box, "one");
+    fireEvent.keyDown(box, { key: "Enter" });
+    expect(box.value).toBe("");
+    type(box, "two");
+    fireEvent.keyDown(box, { key: "Enter" });
+    await act(async () => {});
+    expect(call).toHaveBeenCalledTimes(1); // the second waits for the first
+    await act(async () => release());
+    expect(call.mock.calls.map((c) => (c[1] as { text: string }).text)).toEqual(["one", "two"]);
+    expect(useStore.getState().boards.default.messages.map((m) => m.text)).toEqual(["one", "two"]);
+  });
+
   it("runs a user's prompt command through command.execute", async () => {
     useStore.setState({
       commands: { tidy: { id: "tidy", title: "Tidy", action: { kind: "prompt", template: "Please tidy {{input}}" } } },

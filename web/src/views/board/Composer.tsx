@@ -6,10 +6,11 @@ import { api } from "../../lib/sync";
 import { useUserCommands } from "./commands";
 import { applyCompletion, complete, parseUserCommand, queryAt, type CommandChoice } from "./completions";
 import { CompletionList, optionId } from "./CompletionList";
-import { COMPOSER_ID, setDraft, useDrafts } from "./drafts";
+import { COMPOSER_ID, requestJump, setDraft, useDrafts } from "./drafts";
 import { addMessage } from "./useBoard";
 
 const LISTBOX_ID = "board-completions";
+let outbox: Promise<void> = Promise.resolve();
 const MAX_HEIGHT = 240;
 
 /** The message box: Enter sends, Shift+Enter breaks the line, `/` and `@` complete. */
@@ -22,7 +23,6 @@ export function Composer({ session, title, archived }: { session: string; title:
   const [caret, setCaret] = useState(0);
   const [dismissed, setDismissed] = useState<string | null>(null);
   const [sel, setSel] = useState({ key: "", i: 0 });
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const pendingCaret = useRef<number | null>(null);
 
@@ -68,28 +68,30 @@ export function Composer({ session, title, archived }: { session: string; title:
     setDraft(session, next.value);
   };
 
-  const send = async () => {
+  const send = () => {
     const text = value.trim();
-    if (!text || busy || archived) return;
-    setBusy(true);
+    if (!text || archived) return;
     setError(null);
-    try {
-      const cmd = parseUserCommand(text, new Set(Object.keys(userCommands)));
-      if (cmd) {
-        await api().call("command.execute", { id: cmd.id, args: { input: cmd.input, session } });
-      } else {
-        const r = await api().call("blackboard.post", { session, text });
-        addMessage(session, r.message);
+    // Cleared at once, so the next message can be written while this one is on its way.
+    setDraft(session, "");
+    requestJump(session);
+    const cmd = parseUserCommand(text, new Set(Object.keys(userCommands)));
+    // One after the other: messages reach the board in the order they were sent.
+    outbox = outbox.then(async () => {
+      try {
+        if (cmd) {
+          await api().call("command.execute", { id: cmd.id, args: { input: cmd.input, session } });
+        } else {
+          const r = await api().call("blackboard.post", { session, text });
+          addMessage(session, r.message);
+        }
+      } catch (e) {
+        // Back in the box (unless something else was written meanwhile), with the reason.
+        if ((useDrafts.getState()[session] ?? "") === "") setDraft(session, text);
+        setError(e instanceof Error ? e.message : String(e));
       }
-      // Whatever was typed while the message was on its way stays.
-      const now = useDrafts.getState()[session] ?? "";
-      if (now.trim() === text) setDraft(session, "");
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-      ref.current?.focus();
-    }
+    });
+    return outbox;
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -175,7 +177,7 @@ export function Composer({ session, title, archived }: { session: string; title:
           <button
             type="button"
             onClick={() => void send()}
-            disabled={archived || busy || value.trim() === ""}
+            disabled={archived || value.trim() === ""}
             className="flex h-8 shrink-0 items-center gap-1.5 rounded-lg bg-indigo-600 px-3 text-sm font-medium text-white transition hover:bg-indigo-500 disabled:cursor-not-allowed disabled:bg-zinc-200 disabled:text-zinc-400 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-500"
           >
             {t("board.composer.send")}

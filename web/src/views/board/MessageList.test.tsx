@@ -2,6 +2,7 @@ import { act, fireEvent, render, screen } from "@testing-library/react";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Message } from "../../protocol.gen";
 import { applyDelta, resetStore, useStore } from "../../lib/store";
+import { requestJump } from "./drafts";
 import { agent, msg } from "./fixtures";
 import { countAfter, MessageList } from "./MessageList";
 
@@ -73,15 +74,37 @@ describe("MessageList", () => {
       fireEvent.scroll(feed);
     });
     expect(screen.getByRole("button", { name: /Jump to latest/ })).toBeTruthy();
-    rerender(list([...ms, msg(201), msg(202)]));
+    const manager = { kind: "agent", name: "Manager" } as const;
+    const more = [...ms, msg(201, { author: manager }), msg(202, { author: manager })];
+    rerender(list(more));
     expect(screen.getByTestId("jump-count").textContent).toBe("2 new");
+    expect(feed.scrollTop).toBe(2000); // not pulled away from what they read
     act(() => screen.getByRole("button", { name: /Jump to latest/ }).click());
     expect(screen.queryByRole("button", { name: /Jump to latest/ })).toBeNull();
-    expect(feed.scrollTop).toBeGreaterThan(200 * 40 - VIEWPORT - 100);
+    expect(feed.scrollTop).toBeGreaterThan(202 * 40 - VIEWPORT - 100);
+  });
+
+  it("brings the list down to a message the user sent, wherever they were reading", () => {
+    const ms = many(200);
+    const { rerender } = render(list(ms));
+    const feed = screen.getByRole("feed", { name: "Messages" });
+    act(() => {
+      feed.scrollTop = 1000;
+      fireEvent.scroll(feed);
+    });
+    expect(screen.getByRole("button", { name: /Jump to latest/ })).toBeTruthy();
+    act(() => requestJump("default")); // what the composer does on sending
+    rerender(list([...ms, msg(201, { text: "my own" })]));
+    expect(screen.queryByRole("button", { name: /Jump to latest/ })).toBeNull();
+    expect(feed.scrollTop).toBeGreaterThan(201 * 40 - VIEWPORT - 100);
+    expect(screen.getByText("my own")).toBeTruthy();
   });
 
   it("shows the Manager's reply while it streams, and only the typing row updates", () => {
-    render(list(many(3)));
+    // The user just posted here: the Manager's reply is owed to this board.
+    const ms = [...many(2), msg(3, { created_at: Date.now() })];
+    useStore.setState({ boards: { default: { messages: ms, hasMore: false } } });
+    render(list(ms));
     expect(screen.queryByTestId("typing")).toBeNull();
     act(() => applyDelta({ agent_id: "manager", kind: "text", text: "I'll split " }));
     expect(screen.getByTestId("typing").textContent).toContain("I'll split");
@@ -93,5 +116,13 @@ describe("MessageList", () => {
     // A reply tied to a task belongs to that task, not the board.
     act(() => applyDelta({ agent_id: "coder", task_id: "t1", kind: "text", text: "working" }));
     expect(screen.getAllByTestId("typing")).toHaveLength(1);
+  });
+
+  it("leaves a Manager's stream long after the last post to its 1:1 chat", () => {
+    const ms = many(3); // posted in January
+    useStore.setState({ boards: { default: { messages: ms, hasMore: false } } });
+    render(list(ms));
+    act(() => applyDelta({ agent_id: "manager", kind: "text", text: "Hello! I can read your workspace" }));
+    expect(screen.queryByTestId("typing")).toBeNull();
   });
 });

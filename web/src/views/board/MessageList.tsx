@@ -2,7 +2,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useT } from "../../i18n";
 import type { Message } from "../../protocol.gen";
-import { COMPOSER_ID } from "./drafts";
+import { COMPOSER_ID, onJumpRequest } from "./drafts";
 import { startsDay, startsGroup } from "./grouping";
 import { MessageRow } from "./MessageRow";
 import { TypingRow, useTyping } from "./Typing";
@@ -85,16 +85,26 @@ export function MessageList({
     if (atEnd) seen.current = last;
   }, [atEnd, last]);
 
-  // A screen reader hears new messages (not the ones read in while scrolling).
+  // Screen readers hear new messages (not the ones read in while scrolling up).
   const prevLast = useRef(last);
   useEffect(() => {
     const before = prevLast.current;
     prevLast.current = last;
-    if (before !== null && last !== null && last > before) {
-      const m = messages[n - 1];
-      if (m.author.kind !== "user") setAnnounce(describe(m));
-    }
+    if (before === null || last === null || last <= before) return;
+    const m = messages[n - 1];
+    if (m.author.kind !== "user") setAnnounce(describe(m));
   }, [last, messages, n]);
+
+  // Sending a message brings the list down to the latest, wherever the reader was.
+  useEffect(
+    () =>
+      onJumpRequest((s) => {
+        if (s !== session) return;
+        virtualizer.scrollToEnd();
+        setAtEnd(true);
+      }),
+    [session, virtualizer],
+  );
 
   const onScroll = () => {
     const el = scrollRef.current;

@@ -7,19 +7,19 @@ import { Avatar } from "./Avatar";
 
 const NONE: string[] = [];
 
-// Replies are not tagged with a session: the Manager answers the board the user last
-// posted to, so its stream shows there (or on the open board when none was read yet).
-function lastPostedBoard(s: State): string | null {
-  let best: string | null = null;
-  let at = -1;
-  for (const [id, b] of Object.entries(s.boards)) {
+/** A board's reply is owed this long after the user's last post there. */
+const REPLY_WINDOW_MS = 10 * 60_000;
+
+// Streamed pieces name no session. The Manager answers the board the user last posted to,
+// so its reply streams there — while that post is recent (a 1:1 chat with the Manager, long
+// after, stays in the chat view).
+function lastPostedBoard(s: State): { session: string; at: number } | null {
+  let best: { session: string; at: number } | null = null;
+  for (const [session, b] of Object.entries(s.boards)) {
     for (let i = b.messages.length - 1; i >= 0; i--) {
       const m = b.messages[i];
       if (m.author.kind !== "user") continue;
-      if (m.created_at > at) {
-        at = m.created_at;
-        best = id;
-      }
+      if (!best || m.created_at > best.at) best = { session, at: m.created_at };
       break;
     }
   }
@@ -32,8 +32,8 @@ export function useTyping(session: string): string[] {
     useShallow((s) => {
       const ids = Object.keys(s.streams).filter((id) => s.streams[id].taskId === null && s.agents[id]?.role === "manager");
       if (ids.length === 0) return NONE;
-      const board = lastPostedBoard(s);
-      return board === null || board === session ? ids.sort() : NONE;
+      const last = lastPostedBoard(s);
+      return last && last.session === session && Date.now() - last.at < REPLY_WINDOW_MS ? ids.sort() : NONE;
     }),
   );
 }
@@ -50,7 +50,7 @@ export const TypingRow = memo(function TypingRow({ agentId }: { agentId: string 
         <div className="flex items-baseline gap-2">
           <span className="text-sm font-semibold text-zinc-900 dark:text-zinc-100">{name}</span>
           <span className="flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400">
-            {t("board.typing", { name })}
+            {t("board.typing")}
             <span aria-hidden className="flex gap-0.5">
               {[0, 150, 300].map((d) => (
                 <span key={d} className="h-1 w-1 animate-bounce rounded-full bg-zinc-400" style={{ animationDelay: `${d}ms` }} />

@@ -1,4 +1,5 @@
-// What the user is writing, per session: kept when they switch sessions and come back.
+// What the user is writing, per session (kept when they switch sessions and come back), and
+// the composer's requests to the list.
 
 import { create } from "zustand";
 
@@ -23,4 +24,17 @@ export function fillComposer(session: string, text: string): void {
       el.setSelectionRange(text.length, text.length);
     }
   });
+}
+
+const jumpListeners = new Set<(session: string) => void>();
+
+/** Listens to requests to show a session's latest message; returns the function that stops. */
+export function onJumpRequest(l: (session: string) => void): () => void {
+  jumpListeners.add(l);
+  return () => jumpListeners.delete(l);
+}
+
+/** Asks the list to show the latest message (the user just sent one). */
+export function requestJump(session: string): void {
+  for (const l of jumpListeners) l(session);
 }
