@@ -8,7 +8,7 @@ import { useStore } from "../../lib/store";
 // States whose reason tells the user something the badge does not.
 const SHOW_REASON = new Set<TaskStatus>(["needs_confirm", "blocked", "failed", "reassigning"]);
 
-const PRIORITY = ["", "text-zinc-400", "text-zinc-500", "text-zinc-600 dark:text-zinc-400", "text-orange-600 dark:text-orange-400", "text-red-600 dark:text-red-400"];
+const PRIORITY = ["", "text-zinc-400", "text-zinc-500 dark:text-zinc-400", "text-zinc-600 dark:text-zinc-400", "text-orange-600 dark:text-orange-400", "text-red-600 dark:text-red-400"];
 
 /** Opens a link inside the app on a plain click (new tab, etc. stay the browser's). */
 export function openInApp(e: MouseEvent<HTMLAnchorElement>, href: string): void {
