@@ -115,7 +115,11 @@ try {
           const i = id++;
           pending.set(i, (m) => {
             pending.delete(i);
-            m.error ? fail(new Error(m.error.message)) : ok(m.result);
+            if (m.error?.code === -32004) {
+              // Over the request budget: wait as told, then again.
+              setTimeout(() => call(method, params).then(ok, fail), Math.max(5, m.error.data?.retry_after_ms ?? 0));
+            } else if (m.error) fail(new Error(m.error.message));
+            else ok(m.result);
           });
           ws.send(JSON.stringify({ jsonrpc: "2.0", id: i, method, params }));
         });
