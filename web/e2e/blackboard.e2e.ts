@@ -92,6 +92,12 @@ describe("the Blackboard with the team at work", () => {
     const assigned = feed.getByRole("article").filter({ hasText: /Assigned Implement greeting module to Coder/ });
     expect(await assigned.getAttribute("data-author")).toBe("system");
 
+    // Allowed in the confirmation dialog, the Tester finishes: its card follows.
+    const dialog = page.getByRole("dialog", { name: "Confirm tool call" });
+    await dialog.getByRole("button", { name: "Allow once" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await testerCard.locator('[data-status="done"]').waitFor();
+
     await coderCard.click();
     await expect.poll(() => new URL(page.url()).pathname).toMatch(/^\/tasks\/.+/);
     await page.context().close();
