@@ -16,6 +16,8 @@ export function startStack(opts?: {
   users?: Record<string, boolean>;
   scenario?: string;
   extraEnv?: Record<string, string>;
+  /** false: no language model (no fake LLM, no OPENAI_* / ARRANGER_MODEL); posts wake no agent. */
+  llm?: boolean;
 }): Promise<Stack>;
 export function startSingle(): Promise<{
   startUrl: string;

@@ -64,15 +64,20 @@ function startUntil(cmd, args, env, pattern) {
 
 /**
  * Starts the fake LLM and a multi-user server with the given users (`name` → admin?).
- * @param {{ users?: Record<string, boolean>, scenario?: string, extraEnv?: NodeJS.ProcessEnv }} [opts]
+ * `llm: false` starts the server without a language model (no fake LLM, no OPENAI_* or
+ * ARRANGER_MODEL): posts then wake no agent, for loading thousands of messages.
+ * @param {{ users?: Record<string, boolean>, scenario?: string, extraEnv?: NodeJS.ProcessEnv, llm?: boolean }} [opts]
  * @returns {Promise<Stack>}
  */
 export async function startStack(opts = {}) {
   const users = opts.users ?? { alice: true, bob: false };
   const dataDir = mkdtempSync(join(tmpdir(), "arranger-e2e-"));
   const scenario = opts.scenario ?? join(here, "scenario.json");
-  const llm = await startUntil(FAKE_LLM_BIN, ["--scenario", scenario, "--listen", "127.0.0.1:0"], process.env, /^(http\S+)\s*$/m);
-  const llmUrl = llm.match[1];
+  const withLlm = opts.llm ?? true;
+  const llm = withLlm
+    ? await startUntil(FAKE_LLM_BIN, ["--scenario", scenario, "--listen", "127.0.0.1:0"], process.env, /^(http\S+)\s*$/m)
+    : null;
+  const llmUrl = llm ? llm.match[1] : "";
   for (const [name, admin] of Object.entries(users)) {
     const r = spawnSync(ARRANGER_BIN, ["user", "add", name, "--password-stdin", "--data-dir", dataDir, ...(admin ? ["--admin"] : [])], {
       input: `${PASSWORD}\n`,
@@ -80,15 +85,15 @@ export async function startStack(opts = {}) {
     });
     if (r.status !== 0) throw new Error(`arranger user add ${name}: ${r.stderr || r.error}`);
   }
+  /** @type {NodeJS.ProcessEnv} */
   const env = {
     ...process.env,
-    OPENAI_API_KEY: "sk-e2e",
-    OPENAI_BASE_URL: `${llmUrl}/v1`,
-    ARRANGER_MODEL: "fake-model",
+    ...(llm ? { OPENAI_API_KEY: "sk-e2e", OPENAI_BASE_URL: `${llmUrl}/v1`, ARRANGER_MODEL: "fake-model" } : {}),
     RUST_LOG: process.env.RUST_LOG ?? "warn",
     ...opts.extraEnv,
   };
   delete env.ANTHROPIC_API_KEY;
+  if (!llm) for (const k of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ARRANGER_MODEL"]) delete env[k];
   const server = await startUntil(
     ARRANGER_BIN,
     [
@@ -107,7 +112,8 @@ export async function startStack(opts = {}) {
   );
   const url = server.match[1];
   const stop = async () => {
-    for (const c of [server.child, llm.child]) {
+    for (const c of [server.child, llm?.child]) {
+      if (!c) continue;
       if (c.exitCode === null) {
         const done = new Promise((r) => c.once("exit", r));
         c.kill("SIGTERM");

@@ -15,7 +15,7 @@ export function Toasts() {
   const t = useT();
   const toasts = useStore((s) => s.toasts);
   return (
-    <div aria-live="polite" className="pointer-events-none fixed right-4 bottom-10 z-40 flex w-80 flex-col gap-2">
+    <div aria-live="polite" className="pointer-events-none fixed right-4 bottom-28 z-40 flex w-80 flex-col gap-2">
       {toasts.map((x) => (
         <div
           key={x.id}

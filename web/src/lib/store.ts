@@ -17,6 +17,7 @@ import type {
   TaskRecordResult,
   ToolRun,
   Usage,
+  UserCommand,
   UserConfig,
 } from "../protocol.gen";
 import type { Me, Mode } from "./auth";
@@ -69,6 +70,8 @@ export interface State {
   rules: Rule[] | null;
   mcp: Record<string, McpServerSpec>;
   secrets: Record<string, true>;
+  /** The user's own commands (command.list), once read; kept current by events. */
+  commands: Record<string, UserCommand> | null;
   toasts: Toast[];
 }
 
@@ -94,6 +97,7 @@ const initial: State = {
   rules: null,
   mcp: {},
   secrets: {},
+  commands: null,
   toasts: [],
 };
 
@@ -122,6 +126,10 @@ export function mergeMessages(list: Message[], add: Message[]): Message[] {
   if (fresh.length === 0) return list;
   const last = list[list.length - 1];
   if (last && fresh.every((m) => m.id > last.id)) return [...list, ...fresh];
+  // An older page (oldest first, all before the first message): no sort of the whole list.
+  if (list.length > 0 && fresh.every((m, i) => m.id < list[0].id && (i === 0 || fresh[i - 1].id < m.id))) {
+    return [...fresh, ...list];
+  }
   return [...list, ...fresh].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
@@ -246,6 +254,16 @@ export function applyEvent(ev: Event): void {
       patch.mcp = mcp;
       break;
     }
+    case "command_registered":
+      if (s.commands) patch.commands = { ...s.commands, [ev.command.id]: ev.command };
+      break;
+    case "command_unregistered":
+      if (s.commands) {
+        const commands = { ...s.commands };
+        delete commands[ev.id];
+        patch.commands = commands;
+      }
+      break;
     default:
       break; // Types this UI does not show (state_changed, commands, …) or does not know yet.
   }
