@@ -259,6 +259,8 @@ async fn update_user(
         };
         let (d, name) = (dir.clone(), p.name.clone());
         blocking(move || d.set_password(&name, &password)).await?;
+        // Browsers signed in with the old password are signed out now.
+        state.sweep_revoked().await;
         tracing::info!(actor = %actor, action = "user.password", target = %p.name, "admin action");
     }
     if let Some(is_admin) = p.is_admin {

@@ -124,6 +124,52 @@ fn decode(content: String, encoding: Encoding) -> Result<Vec<u8>, ErrorObject> {
     }
 }
 
+/// Refuses an agent change that would only fail later: a provider the user does not
+/// have (and the server's is not), tags or scenes that are not single words.
+async fn check_agent_update(
+    ctx: &Arc<SessionContext>,
+    p: &AgentUpdateParams,
+) -> Result<(), ErrorObject> {
+    for word in p.capabilities.iter().chain(p.scenes.iter()).flatten() {
+        if word.is_empty() || word.len() > 40 || word.chars().any(char::is_whitespace) {
+            return Err(ErrorObject::new(
+                codes::INVALID_PARAMS,
+                format!(
+                    "tags and scenes are single words of 1–40 characters without spaces, not {word:?}"
+                ),
+            ));
+        }
+    }
+    let Some(provider) = p
+        .model
+        .as_ref()
+        .and_then(|m| m.provider.as_deref())
+        .filter(|n| !n.is_empty())
+    else {
+        return Ok(());
+    };
+    let server = ctx.team.services().default_provider.as_deref();
+    let config = ctx.store.get_config().await.map_err(store_error)?;
+    if server == Some(provider) || config.providers.iter().any(|x| x.name == provider) {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = config.providers.iter().map(|x| x.name.as_str()).collect();
+    names.extend(server);
+    Err(ErrorObject::new(
+        codes::INVALID_PARAMS,
+        if names.is_empty() {
+            format!(
+                "no provider is named {provider:?}: add one with config.set, or leave the provider out to use the default"
+            )
+        } else {
+            format!(
+                "no provider is named {provider:?}; yours: {}. Add one with config.set, or leave the provider out to use the default",
+                names.join(", ")
+            )
+        },
+    ))
+}
+
 /// Runs one method for the context's user. The caller has already entered the user's
 /// context (`with_user`). `events.subscribe`/`unsubscribe` are handled by the connection.
 pub async fn dispatch(
@@ -340,20 +386,23 @@ pub async fn dispatch(
         AgentListMethod::NAME => call!(AgentListMethod, |_p| AgentListResult {
             agents: store.list_agents().await.map_err(store_error)?
         }),
-        AgentUpdate::NAME => call!(AgentUpdate, |p| store
-            .update_agent(
-                p.id,
-                arranger_store::AgentPatch {
-                    name: p.name,
-                    description: p.description,
-                    capabilities: p.capabilities,
-                    scenes: p.scenes,
-                    model: p.model,
-                    enabled: p.enabled,
-                }
-            )
-            .await
-            .map_err(store_error)?),
+        AgentUpdate::NAME => call!(AgentUpdate, |p| {
+            check_agent_update(ctx, &p).await?;
+            store
+                .update_agent(
+                    p.id,
+                    arranger_store::AgentPatch {
+                        name: p.name,
+                        description: p.description,
+                        capabilities: p.capabilities,
+                        scenes: p.scenes,
+                        model: p.model,
+                        enabled: p.enabled,
+                    },
+                )
+                .await
+                .map_err(store_error)?
+        }),
         TaskRecord::NAME => call!(TaskRecord, |p| {
             // Resolves the task first, so another user's id answers "not found".
             let (task, _) = store.get_task(p.id.clone()).await.map_err(store_error)?;

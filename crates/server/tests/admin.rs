@@ -275,13 +275,30 @@ async fn an_admin_creates_users_who_sign_in_and_keep_their_own_data() {
         "carol's"
     );
 
-    // A new password replaces the old one.
+    // A new password replaces the old one and signs out the browser that used the old
+    // one at once; an API token of hers keeps working.
+    let api = r
+        .call_raw(
+            "admin.token.create",
+            json!({"user": "carol", "label": "ci"}),
+        )
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ci = srv.client(&api).await;
     r.call_raw(
         "admin.user.update",
         json!({"name": "carol", "password": "another long password"}),
     )
     .await
     .unwrap();
+    assert_eq!(
+        closed_within(&mut c, Duration::from_secs(3)).await,
+        Some(4001)
+    );
+    assert!(ci.call_raw("server.info", json!({})).await.is_ok());
     assert_eq!(login(&srv, "carol", PASSWORD).await.0, 401);
     assert_eq!(login(&srv, "carol", "another long password").await.0, 200);
 }

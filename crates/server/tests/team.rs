@@ -683,14 +683,24 @@ async fn a_users_own_provider_and_key_serve_their_agents_and_the_key_never_comes
         "only the server's provider: {status}"
     );
     for agent in ["coder", "tester", "reviewer"] {
-        other
+        let e = other
             .call_raw(
                 "agent.update",
                 json!({"id": agent, "model": {"provider": "openai@127.0.0.1"}}),
             )
             .await
-            .unwrap();
+            .unwrap_err();
+        assert_eq!(e.code(), Some(arranger_protocol::codes::INVALID_PARAMS));
+        assert!(e.to_string().contains("no provider is named"), "{e}");
     }
+    let e = other
+        .call_raw(
+            "agent.update",
+            json!({"id": "coder", "capabilities": ["rust", "two words"]}),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("\"two words\""), "{e}");
     let before = users_own.request_count();
     other
         .call_raw("task.create", json!({"title": "default model"}))

@@ -97,7 +97,8 @@ pub trait UserDirectory: Send + Sync + 'static {
     /// Makes a user an admin or a member. Refuses (`Conflict`) to demote the last enabled
     /// admin, so the server always keeps one.
     fn set_admin(&self, name: &str, is_admin: bool) -> Result<User, StoreError>;
-    /// Replaces a user's password.
+    /// Replaces a user's password and revokes their login tokens (browsers signed in with
+    /// the old password); API tokens stay valid.
     fn set_password(&self, name: &str, password: &str) -> Result<(), StoreError>;
     /// The enabled user with this name and password, if both match.
     fn verify_password(&self, name: &str, password: &str) -> Result<Option<User>, StoreError>;
@@ -360,10 +361,18 @@ impl UserDirectory for SqliteDirectory {
         let hash = hash_password(password)?;
         self.with(|conn| {
             let user = Self::require_user(conn, name)?;
-            conn.execute(
+            let tx = conn.unchecked_transaction()?;
+            tx.execute(
                 "UPDATE users SET password_hash = ?2 WHERE id = ?1",
                 params![user.id.as_str(), hash],
             )?;
+            // Whoever signed in with the old password is signed out; API tokens stay.
+            tx.execute(
+                "UPDATE tokens SET revoked_at = ?2
+                 WHERE user_id = ?1 AND kind = 'login' AND revoked_at IS NULL",
+                params![user.id.as_str(), now_ms()],
+            )?;
+            tx.commit()?;
             Ok(())
         })
     }
@@ -553,6 +562,35 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let d = SqliteDirectory::open(&t.path().join("arranger.db")).unwrap();
         (t, d)
+    }
+
+    #[test]
+    fn a_new_password_signs_out_logins_but_keeps_api_tokens() {
+        let (_t, d) = dir();
+        d.add_user("ada", false, Some("first-password")).unwrap();
+        let (_, login) = d
+            .create_token("ada", TokenKind::Login, "login", Some(60_000))
+            .unwrap();
+        let (_, api) = d.create_token("ada", TokenKind::Api, "ci", None).unwrap();
+        d.set_password("ada", "second-password").unwrap();
+        assert!(
+            d.authenticate(&login).unwrap().is_none(),
+            "login token survived"
+        );
+        assert!(
+            d.authenticate(&api).unwrap().is_some(),
+            "API token was revoked"
+        );
+        assert!(
+            d.verify_password("ada", "first-password")
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            d.verify_password("ada", "second-password")
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
