@@ -150,6 +150,9 @@ export type AgentDelta = {
   /** `text` or `reasoning`; `restart` when the model's answer starts over (discard the
    * pieces received so far for this turn). */
   kind: string;
+  /** The Blackboard session the agent is answering (the Manager, or an agent summoned
+   * with `@Name`); absent for task work and 1:1 chats. */
+  session_id?: (SessionId | null);
   /** The task, if the agent works on one. */
   task_id?: (TaskId | null);
   /** The piece. */

@@ -305,6 +305,10 @@ pub struct AgentDelta {
     /// The assist request, if the agent is helping.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assist_id: Option<String>,
+    /// The Blackboard session the agent is answering (the Manager, or an agent summoned
+    /// with `@Name`); absent for task work and 1:1 chats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<crate::SessionId>,
     /// The agent.
     pub agent_id: AgentId,
     /// `text` or `reasoning`; `restart` when the model's answer starts over (discard the

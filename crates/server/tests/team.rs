@@ -770,3 +770,57 @@ async fn a_blocked_task_says_why_and_goes_on_when_retried() {
     assert_eq!(done[0]["status"], "done", "{done:#?}");
     assert_eq!(done[0]["report"], "used the credentials");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_managers_answer_streams_to_the_board_it_answers() {
+    let answer = "Nothing to split here: the login handler already validates input.";
+    let scenario = Scenario::new()
+        .rule(
+            Rule::when(manager())
+                .reply(Reply::text(answer))
+                .chunk_chars(8)
+                .chunk_delay_ms(5),
+        )
+        .default_reply(Reply::text("unexpected"));
+    let fake = FakeLlm::start(scenario).await.unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let mut c = srv.client(&srv.user("ivy")).await;
+    let session = c
+        .call_raw("session.create", json!({"title": "login work"}))
+        .await
+        .unwrap()["id"]
+        .clone();
+    c.call_raw("events.subscribe", json!({"files": false}))
+        .await
+        .unwrap();
+    c.call_raw(
+        "blackboard.post",
+        json!({"session": session, "text": "does the login handler validate input?"}),
+    )
+    .await
+    .unwrap();
+    c.set_timeout(Duration::from_secs(20));
+    let mut streamed = String::new();
+    let mut pieces = 0;
+    loop {
+        let (method, params) = c.next_notification().await.unwrap();
+        if method == "agent.delta" {
+            assert_eq!(params["session_id"], session, "{params}");
+            assert_eq!(params["agent_id"], "manager");
+            assert!(params.get("task_id").is_none(), "{params}");
+            if params["kind"] == "text" {
+                streamed.push_str(params["text"].as_str().unwrap());
+                pieces += 1;
+            }
+        }
+        if method == "event"
+            && params["event"]["type"] == "message_added"
+            && params["event"]["message"]["author"]["kind"] == "agent"
+        {
+            assert_eq!(params["event"]["message"]["text"], answer);
+            break;
+        }
+    }
+    assert_eq!(streamed, answer, "the pieces make the answer");
+    assert!(pieces > 1, "streamed in pieces, not at once");
+}

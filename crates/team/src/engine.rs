@@ -264,6 +264,16 @@ pub enum ChatError {
     Store(#[from] StoreError),
 }
 
+/// What a streamed turn belongs to, carried on each of its deltas.
+pub(crate) struct DeltaScope {
+    /// The task being worked on.
+    pub task: Option<TaskId>,
+    /// The assist being answered.
+    pub assist: Option<String>,
+    /// The Blackboard session being answered.
+    pub session: Option<arranger_domain::SessionId>,
+}
+
 impl Team {
     /// The newest `limit` steps of the user's 1:1 chat with `agent` (id or name), oldest
     /// first, and whether older ones exist.
@@ -532,7 +542,12 @@ impl Team {
                 tags = tags.with_task(t.clone());
             }
             let call = LlmCall::new(tags, provider.clone(), request).with_cancel(cancel.clone());
-            let completion = match self.stream_turn(call, agent, &spec).await {
+            let scope = DeltaScope {
+                task: spec.task.clone(),
+                assist: spec.owner.assist.clone(),
+                session: None,
+            };
+            let completion = match self.stream_turn(call, agent, scope).await {
                 Ok(c) => c,
                 Err(LlmError::Cancelled) => return Ok(Outcome::Cancelled),
                 Err(e) => return Ok(Outcome::Failed(format!("the model failed: {e}"))),
@@ -766,13 +781,13 @@ impl Team {
         })
     }
 
-    /// Streams one model turn, forwarding its pieces to the user's live connections.
-    /// Returns the completed turn and its cost.
-    async fn stream_turn(
+    /// Streams one model turn, forwarding its pieces to the user's live connections
+    /// (marked with `scope`). Returns the completed turn and its cost.
+    pub(crate) async fn stream_turn(
         &self,
         call: LlmCall,
         agent: &Agent,
-        spec: &RunSpec,
+        scope: DeltaScope,
     ) -> Result<(arranger_llm::Completion, f64), LlmError> {
         let mut stream = self.services.pool.stream(call);
         let mut builder = arranger_llm::CompletionBuilder::new();
@@ -790,8 +805,9 @@ impl Team {
             };
             if let Some((kind, text)) = delta {
                 let _ = self.deltas.send(Arc::new(AgentDelta {
-                    task_id: spec.task.clone(),
-                    assist_id: spec.owner.assist.clone(),
+                    task_id: scope.task.clone(),
+                    assist_id: scope.assist.clone(),
+                    session_id: scope.session.clone(),
                     agent_id: agent.id.clone(),
                     kind: kind.into(),
                     text,

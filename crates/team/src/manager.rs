@@ -157,12 +157,18 @@ impl Team {
             let tags = CallTags::user(self.user.clone()).with_agent(speaker.id.clone());
             let call = LlmCall::new(tags, provider.clone(), request)
                 .with_cancel(self.shutdown.child_token());
-            let completion = match self.services.pool.complete(call).await {
-                Ok((c, m)) => {
+            // Streamed, so the Blackboard shows the answer as it is written.
+            let scope = crate::engine::DeltaScope {
+                task: None,
+                assist: None,
+                session: Some(message.session_id.clone()),
+            };
+            let completion = match self.stream_turn(call, &speaker, scope).await {
+                Ok((c, cost_usd)) => {
                     let usage = arranger_domain::Usage {
                         input_tokens: c.usage.input_tokens,
                         output_tokens: c.usage.output_tokens,
-                        cost_usd: m.cost_usd,
+                        cost_usd,
                     };
                     self.store
                         .record_usage(None, speaker.id.clone(), usage)

@@ -11,7 +11,8 @@ export function StreamingReply({ agentId, taskId, waiting = false }: { agentId: 
   const t = useT();
   const stream = useStore((s) => s.streams[agentId]);
   const name = useStore((s) => s.agents[agentId]?.name ?? agentId);
-  const mine = stream && (stream.taskId ?? null) === taskId;
+  // A chat (taskId null) shows only the agent's chat replies, not its Blackboard answers.
+  const mine = stream && (stream.taskId ?? null) === taskId && (taskId !== null || stream.sessionId === null);
   if (!mine && !waiting) return null;
   return (
     <div className="flex gap-3" data-testid="streaming" aria-busy="true">

@@ -32,6 +32,8 @@ export interface Board {
 /** An agent's reply while it streams in (cleared when the finished step arrives). */
 export interface Stream {
   taskId: string | null;
+  /** The Blackboard session the agent is answering (null for task work and 1:1 chats). */
+  sessionId: string | null;
   text: string;
   reasoning: string;
 }
@@ -274,7 +276,7 @@ export function applyEvent(ev: Event): void {
 export function applyDelta(d: AgentDelta): void {
   useStore.setState((s) => {
     const cur = s.streams[d.agent_id];
-    const base: Stream = d.kind === "restart" || !cur ? { taskId: d.task_id ?? null, text: "", reasoning: "" } : cur;
+    const base: Stream = d.kind === "restart" || !cur ? { taskId: d.task_id ?? null, sessionId: d.session_id ?? null, text: "", reasoning: "" } : cur;
     if (d.kind === "restart") return { streams: { ...s.streams, [d.agent_id]: base } };
     const next: Stream =
       d.kind === "reasoning" ? { ...base, reasoning: base.reasoning + d.text } : { ...base, text: base.text + d.text };

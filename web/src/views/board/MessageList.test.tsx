@@ -101,15 +101,14 @@ describe("MessageList", () => {
   });
 
   it("shows the Manager's reply while it streams, and only the typing row updates", () => {
-    // The user just posted here: the Manager's reply is owed to this board.
-    const ms = [...many(2), msg(3, { created_at: Date.now() })];
+    const ms = many(3);
     useStore.setState({ boards: { default: { messages: ms, hasMore: false } } });
     render(list(ms));
     expect(screen.queryByTestId("typing")).toBeNull();
-    act(() => applyDelta({ agent_id: "manager", kind: "text", text: "I'll split " }));
+    act(() => applyDelta({ agent_id: "manager", session_id: "default", kind: "text", text: "I'll split " }));
     expect(screen.getByTestId("typing").textContent).toContain("I'll split");
     const before = screen.getAllByRole("article").map((a) => a.firstElementChild);
-    act(() => applyDelta({ agent_id: "manager", kind: "text", text: "this into **two** tasks." }));
+    act(() => applyDelta({ agent_id: "manager", session_id: "default", kind: "text", text: "this into **two** tasks." }));
     expect(screen.getByTestId("typing").querySelector("strong")?.textContent).toBe("two");
     // The message rows were not re-created.
     expect(screen.getAllByRole("article").map((a) => a.firstElementChild)).toEqual(before);
@@ -118,11 +117,12 @@ describe("MessageList", () => {
     expect(screen.getAllByTestId("typing")).toHaveLength(1);
   });
 
-  it("leaves a Manager's stream long after the last post to its 1:1 chat", () => {
-    const ms = many(3); // posted in January
+  it("leaves streams of other boards and of 1:1 chats out", () => {
+    const ms = many(3);
     useStore.setState({ boards: { default: { messages: ms, hasMore: false } } });
     render(list(ms));
-    act(() => applyDelta({ agent_id: "manager", kind: "text", text: "Hello! I can read your workspace" }));
+    act(() => applyDelta({ agent_id: "manager", session_id: "other", kind: "text", text: "for another board" }));
+    act(() => applyDelta({ agent_id: "reviewer", kind: "text", text: "Hello! I can read your workspace" }));
     expect(screen.queryByTestId("typing")).toBeNull();
   });
 });

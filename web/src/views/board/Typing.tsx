@@ -2,38 +2,17 @@ import { memo } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { Markdown } from "../../components/Markdown";
 import { useT } from "../../i18n";
-import { useStore, type State } from "../../lib/store";
+import { useStore } from "../../lib/store";
 import { Avatar } from "./Avatar";
 
 const NONE: string[] = [];
 
-/** A board's reply is owed this long after the user's last post there. */
-const REPLY_WINDOW_MS = 10 * 60_000;
-
-// Streamed pieces name no session. The Manager answers the board the user last posted to,
-// so its reply streams there — while that post is recent (a 1:1 chat with the Manager, long
-// after, stays in the chat view).
-function lastPostedBoard(s: State): { session: string; at: number } | null {
-  let best: { session: string; at: number } | null = null;
-  for (const [session, b] of Object.entries(s.boards)) {
-    for (let i = b.messages.length - 1; i >= 0; i--) {
-      const m = b.messages[i];
-      if (m.author.kind !== "user") continue;
-      if (!best || m.created_at > best.at) best = { session, at: m.created_at };
-      break;
-    }
-  }
-  return best;
-}
-
-/** Agents streaming a reply on this board (replies not tied to a task, from a Manager). */
+/** Agents streaming an answer to this board (the Manager, or an agent summoned with @Name). */
 export function useTyping(session: string): string[] {
   return useStore(
     useShallow((s) => {
-      const ids = Object.keys(s.streams).filter((id) => s.streams[id].taskId === null && s.agents[id]?.role === "manager");
-      if (ids.length === 0) return NONE;
-      const last = lastPostedBoard(s);
-      return last && last.session === session && Date.now() - last.at < REPLY_WINDOW_MS ? ids.sort() : NONE;
+      const ids = Object.keys(s.streams).filter((id) => s.streams[id].sessionId === session);
+      return ids.length === 0 ? NONE : ids.sort();
     }),
   );
 }
