@@ -809,6 +809,9 @@ export type Message = {
   created_at: number;
   /** Identifier; increasing in creation order within a user. */
   id: MessageId;
+  /** For a system broadcast, what it says as data, so a client can show it in the
+   * user's language (`text` is its English form). */
+  notice?: (Notice | null);
   /** The session whose Blackboard holds it. */
   session_id: SessionId;
   /** The task this message created or refers to, if any. */
@@ -833,6 +836,63 @@ export type NetworkAccess = ("allow" | "deny");
 
 /** No parameters (an empty object, or absent). */
 export type NoParams = Record<string, never>;
+
+/** What a system broadcast on the Blackboard says, as data. */
+export type Notice = ({
+  kind: "task_created";
+  /** Its title. */
+  title: string;
+} | {
+  /** The agent chosen. */
+  agent: string;
+  kind: "assigned";
+  /** Its score (the parts are on the task's `scores`). */
+  score?: number | null;
+  /** The task's title. */
+  title: string;
+} | {
+  /** The agent. */
+  agent: string;
+  kind: "done";
+  /** Its acceptance report (Markdown). */
+  report: string;
+  /** The task's title. */
+  title: string;
+} | {
+  /** The agent. */
+  agent: string;
+  /** Whether the task failed for good (else it is reassigned). */
+  gave_up: boolean;
+  kind: "failed";
+  /** Why. */
+  reason: string;
+  /** The task's title. */
+  title: string;
+} | {
+  /** The agent. */
+  agent: string;
+  kind: "blocked";
+  /** What it needs. */
+  reason: string;
+  /** The task's title. */
+  title: string;
+} | {
+  /** Who helps. */
+  helper: string;
+  kind: "assist_started";
+  /** Who asks. */
+  requester: string;
+  /** The task's title. */
+  title: string;
+} | {
+  /** The agent. */
+  agent: string;
+  /** Why. */
+  error: string;
+  kind: "no_answer";
+} | {
+  kind: "no_model";
+});
 
 /** One judged piece of a call: for a shell command, one simple command (or one
  * redirection, or the parse itself when it failed). */

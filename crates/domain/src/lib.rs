@@ -31,7 +31,7 @@ pub use run::{
     ProviderEntry, Risk, RiskPart, Step, StepKind, ToolCall, ToolDecision, ToolRun, ToolRunStatus,
     Usage, UserConfig, date_of_day, day_of,
 };
-pub use session::{Author, BlackboardCommand, Message, Session, parse_blackboard_text};
+pub use session::{Author, BlackboardCommand, Message, Notice, Session, parse_blackboard_text};
 pub use task::{
     ContextRef, Difficulty, InvalidTransition, Priority, Task, TaskStatus, TaskTransition,
 };

@@ -35,7 +35,7 @@ pub enum Author {
 }
 
 /// One message on a session's Blackboard.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Message {
     /// Identifier; increasing in creation order within a user.
     pub id: MessageId,
@@ -48,8 +48,130 @@ pub struct Message {
     /// The task this message created or refers to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_id: Option<TaskId>,
+    /// For a system broadcast, what it says as data, so a client can show it in the
+    /// user's language (`text` is its English form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
     /// Creation time.
     pub created_at: Timestamp,
+}
+
+/// What a system broadcast on the Blackboard says, as data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// A task was created.
+    TaskCreated {
+        /// Its title.
+        title: String,
+    },
+    /// The Scheduler assigned a task.
+    Assigned {
+        /// The task's title.
+        title: String,
+        /// The agent chosen.
+        agent: String,
+        /// Its score (the parts are on the task's `scores`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        score: Option<f64>,
+    },
+    /// An agent finished a task.
+    Done {
+        /// The task's title.
+        title: String,
+        /// The agent.
+        agent: String,
+        /// Its acceptance report (Markdown).
+        report: String,
+    },
+    /// An agent could not finish a task: it goes to another one, or (`gave_up`) it failed.
+    Failed {
+        /// The task's title.
+        title: String,
+        /// The agent.
+        agent: String,
+        /// Why.
+        reason: String,
+        /// Whether the task failed for good (else it is reassigned).
+        gave_up: bool,
+    },
+    /// A task is blocked until something outside changes.
+    Blocked {
+        /// The task's title.
+        title: String,
+        /// The agent.
+        agent: String,
+        /// What it needs.
+        reason: String,
+    },
+    /// An agent asked another for help.
+    AssistStarted {
+        /// The task's title.
+        title: String,
+        /// Who asks.
+        requester: String,
+        /// Who helps.
+        helper: String,
+    },
+    /// An agent could not answer a Blackboard message.
+    NoAnswer {
+        /// The agent.
+        agent: String,
+        /// Why.
+        error: String,
+    },
+    /// No language model is configured: nobody answers, tasks wait in Pending.
+    NoModel,
+}
+
+impl Notice {
+    /// The notice in English Markdown: the message's `text`.
+    pub fn english(&self) -> String {
+        match self {
+            Notice::TaskCreated { title } => format!("Task created: **{title}**"),
+            Notice::Assigned {
+                title,
+                agent,
+                score,
+            } => match score {
+                Some(s) => format!("Assigned **{title}** to {agent} — score {s:.2}"),
+                None => format!("Assigned **{title}** to {agent}"),
+            },
+            Notice::Done {
+                title,
+                agent,
+                report,
+            } => format!("Done: **{title}** ({agent})\n\n{report}"),
+            Notice::Failed {
+                title,
+                agent,
+                reason,
+                gave_up,
+            } => format!(
+                "{}: **{title}** — {agent} could not finish: {reason}",
+                if *gave_up { "Failed" } else { "Reassigning" }
+            ),
+            Notice::Blocked {
+                title,
+                agent,
+                reason,
+            } => format!(
+                "Blocked: **{title}** — {agent} needs: {reason}\n\nRetry the task when it can go on."
+            ),
+            Notice::AssistStarted {
+                title,
+                requester,
+                helper,
+            } => format!("{requester} asked {helper} for help with **{title}**"),
+            Notice::NoAnswer { agent, error } => format!("{agent} could not answer: {error}"),
+            Notice::NoModel => {
+                "No language model is configured, so nobody can answer yet and tasks wait in \
+                 Pending. An administrator can set OPENAI_API_KEY (and OPENAI_BASE_URL) or \
+                 ANTHROPIC_API_KEY with ARRANGER_MODEL."
+                    .into()
+            }
+        }
+    }
 }
 
 /// What a Blackboard text asks for, decided without any I/O.

@@ -173,6 +173,18 @@ async fn a_request_becomes_two_tasks_that_change_files_and_end_done() {
         texts.iter().any(|t| t == "Two tasks are on the board."),
         "{texts:#?}"
     );
+    // Broadcasts also say what they say as data, for clients in other languages.
+    let done = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["notice"]["kind"] == "done" && m["notice"]["agent"] == "Tester")
+        .unwrap_or_else(|| panic!("no done notice: {h:#}"));
+    assert_eq!(done["notice"]["title"], "Test login validation");
+    assert_eq!(
+        done["notice"]["report"],
+        "tests/login.rs covers the empty name"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@ use crate::user_store::{Events, broadcast_in, load_task, transition};
 use crate::{StoreError, UserStore, new_id, now_ms};
 use arranger_domain::{
     Agent, AgentId, AgentModel, AgentRole, AssistRequest, AssistStatus, DecisionKind, EventKind,
-    Risk, RiskPart, Score, Step, StepKind, Task, TaskId, TaskStatus, ToolDecision, ToolRun,
+    Notice, Risk, RiskPart, Score, Step, StepKind, Task, TaskId, TaskStatus, ToolDecision, ToolRun,
     ToolRunStatus, Usage,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -423,7 +423,7 @@ impl UserStore {
         id: TaskId,
         agent: AgentId,
         scores: Vec<Score>,
-        announce: Option<String>,
+        announce: Option<Notice>,
     ) -> Result<Task, StoreError> {
         self.write(move |ev| {
             let task = load_task(ev.tx, &id)?;
@@ -438,8 +438,8 @@ impl UserStore {
             )?;
             let name = load_agent(ev.tx, &agent).map(|a| a.name).unwrap_or_else(|_| agent.to_string());
             let task = transition(ev, &id, TaskStatus::Active, Some(format!("assigned to {name}")))?;
-            if let Some(text) = announce {
-                broadcast_in(ev, &task.session_id, text)?;
+            if let Some(notice) = announce {
+                broadcast_in(ev, &task.session_id, notice)?;
             }
             Ok(task)
         })
@@ -471,7 +471,7 @@ impl UserStore {
         &self,
         id: TaskId,
         report: String,
-        announce: Option<String>,
+        announce: Option<Notice>,
     ) -> Result<Task, StoreError> {
         self.write(move |ev| {
             ev.tx
@@ -487,8 +487,8 @@ impl UserStore {
             if let Some(a) = &task.assignee {
                 bump(ev, a, true)?;
             }
-            if let Some(text) = announce {
-                broadcast_in(ev, &task.session_id, text)?;
+            if let Some(notice) = announce {
+                broadcast_in(ev, &task.session_id, notice)?;
             }
             Ok(task)
         })

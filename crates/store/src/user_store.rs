@@ -4,7 +4,7 @@ use crate::db::{self, Migration};
 use crate::{EventBus, StoreError, new_id, now_ms};
 use arranger_domain::{
     AgentId, Author, BlackboardCommand, ContextRef, Difficulty, Event, EventKind, Message,
-    MessageId, Needs, Priority, Session, SessionId, StateScope, Task, TaskId, TaskStatus,
+    MessageId, Needs, Notice, Priority, Session, SessionId, StateScope, Task, TaskId, TaskStatus,
     TaskTransition, Usage, UserCommand, parse_blackboard_text,
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -463,6 +463,13 @@ impl UserStore {
 
     // ----- Blackboard ---------------------------------------------------------------
 
+    /// Posts a system broadcast (English text from `notice`, the notice as data) to a
+    /// session's Blackboard. An archived or missing session gets none.
+    pub async fn post_notice(&self, session: SessionId, notice: Notice) -> Result<(), StoreError> {
+        self.write(move |ev| broadcast_in(ev, &session, notice))
+            .await
+    }
+
     /// Posts a message. A user's `/task <title>` also creates a task in the same
     /// transaction, and a system broadcast announcing it.
     pub async fn post_message(
@@ -501,7 +508,7 @@ impl UserStore {
                 None => None,
             };
             let task_id = task.as_ref().map(|t| t.id.clone());
-            let message = insert_message(ev, &s.id, author, text, task_id)?;
+            let message = insert_message(ev, &s.id, author, text, task_id, None)?;
             if let Some(task) = &task {
                 announce_task(ev, task)?;
             }
@@ -537,7 +544,7 @@ impl UserStore {
                 None => i64::MAX,
             };
             let mut stmt = conn.prepare_cached(
-                "SELECT id, session_id, author_kind, author_name, text, task_id, created_at
+                "SELECT id, session_id, author_kind, author_name, text, task_id, created_at, notice
                  FROM messages WHERE session_id = ?1 AND n < ?2 ORDER BY n DESC LIMIT ?3",
             )?;
             let rows = stmt.query_map(
@@ -898,11 +905,18 @@ fn open_session(conn: &Connection, id: &SessionId) -> Result<Session, StoreError
 pub(crate) fn broadcast_in(
     ev: &mut Events<'_>,
     session: &SessionId,
-    text: String,
+    notice: Notice,
 ) -> Result<(), StoreError> {
     match load_session(ev.tx, session) {
         Ok(s) if !s.archived => {
-            insert_message(ev, &s.id, Author::System, text, None)?;
+            insert_message(
+                ev,
+                &s.id,
+                Author::System,
+                notice.english(),
+                None,
+                Some(notice),
+            )?;
             touch_session(ev.tx, &s.id)?;
             // The cached session list is dropped by `write` (a `message_added` event).
             Ok(())
@@ -927,12 +941,16 @@ fn insert_session(ev: &mut Events<'_>, s: &Session) -> Result<(), StoreError> {
 
 /// The system broadcast that tells the Blackboard a task exists.
 fn announce_task(ev: &mut Events<'_>, task: &Task) -> Result<Message, StoreError> {
+    let notice = Notice::TaskCreated {
+        title: task.title.clone(),
+    };
     insert_message(
         ev,
         &task.session_id,
         Author::System,
-        format!("Task created: **{}**", task.title),
+        notice.english(),
         Some(task.id.clone()),
+        Some(notice),
     )
 }
 
@@ -959,6 +977,10 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         text: r.get(4)?,
         task_id: r.get::<_, Option<String>>(5)?.map(TaskId::new),
         created_at: r.get(6)?,
+        // A notice this version cannot read is left out; the text still says it.
+        notice: r
+            .get::<_, Option<String>>(7)?
+            .and_then(|j| serde_json::from_str(&j).ok()),
     })
 }
 
@@ -968,6 +990,7 @@ fn insert_message(
     author: Author,
     text: String,
     task_id: Option<TaskId>,
+    notice: Option<Notice>,
 ) -> Result<Message, StoreError> {
     let message = Message {
         id: MessageId::new(new_id()),
@@ -975,18 +998,24 @@ fn insert_message(
         author,
         text,
         task_id,
+        notice,
         created_at: now_ms(),
     };
     let (kind, name) = author_parts(&message.author);
-    ev.tx.prepare_cached("INSERT INTO messages (id, session_id, author_kind, author_name, text, task_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
+    let notice = match &message.notice {
+        Some(n) => Some(serde_json::to_string(n).map_err(|e| StoreError::Worker(e.to_string()))?),
+        None => None,
+    };
+    ev.tx.prepare_cached("INSERT INTO messages (id, session_id, author_kind, author_name, text, task_id, created_at, notice)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
             message.id.as_str(),
             message.session_id.as_str(),
             kind,
             name,
             message.text,
             message.task_id.as_ref().map(|t| t.as_str()),
-            message.created_at
+            message.created_at,
+            notice
         ],
     )?;
     ev.record(EventKind::MessageAdded {
@@ -1140,7 +1169,13 @@ pub(crate) fn transition(
 
 // ----- schema -----------------------------------------------------------------------------
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, crate::mcp_store::migration, v6];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, crate::mcp_store::migration, v6, v7];
+
+/// System broadcasts keep what they say as data (`Notice`, JSON) beside their English text.
+fn v7(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch("ALTER TABLE messages ADD COLUMN notice TEXT;")?;
+    Ok(())
+}
 
 /// Tool runs keep their whole output (up to 4 MiB) beside the capped row.
 fn v6(tx: &Transaction<'_>) -> Result<(), StoreError> {

@@ -447,16 +447,27 @@ async fn a_turn_its_usage_and_its_first_call_commit_together_and_broadcasts_ride
             t.id.clone(),
             coder.clone(),
             vec![],
-            Some("Assigned **validate input** to CODER".into()),
+            Some(arranger_domain::Notice::Assigned {
+                title: "validate input".into(),
+                agent: "CODER".into(),
+                score: Some(0.5),
+            }),
         )
         .await
         .unwrap();
     let (messages, _) = s.history(None, None, 10).await.unwrap();
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.text == "Assigned **validate input** to CODER"),
-        "the broadcast is on the Blackboard: {messages:?}"
+    let notice = messages
+        .iter()
+        .find(|m| m.text == "Assigned **validate input** to CODER — score 0.50")
+        .unwrap_or_else(|| panic!("the broadcast is on the Blackboard: {messages:?}"));
+    // What it says is kept as data too, for clients that show it in another language.
+    assert_eq!(
+        notice.notice,
+        Some(arranger_domain::Notice::Assigned {
+            title: "validate input".into(),
+            agent: "CODER".into(),
+            score: Some(0.5),
+        })
     );
     let owner = StepOwner::task(t.id.clone(), coder.clone());
     let call = ToolCall {

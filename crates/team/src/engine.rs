@@ -397,7 +397,11 @@ impl Team {
         metrics::counter!("arranger_task_attempts_total", "outcome" => label).increment(1);
         let end = match outcome {
             Outcome::Completed(report) => {
-                let announce = format!("Done: **{}** ({})\n\n{report}", task.title, agent.name);
+                let announce = arranger_domain::Notice::Done {
+                    title: task.title.clone(),
+                    agent: agent.name.clone(),
+                    report: report.clone(),
+                };
                 self.store
                     .complete_task(task.id.clone(), report, Some(announce))
                     .await
@@ -411,13 +415,14 @@ impl Team {
                     .await
                 {
                     Ok(t) => {
-                        let what = if give_up { "Failed" } else { "Reassigning" };
                         self.broadcast(
                             &t.session_id,
-                            format!(
-                                "{what}: **{}** — {} could not finish: {reason}",
-                                t.title, agent.name
-                            ),
+                            arranger_domain::Notice::Failed {
+                                title: t.title.clone(),
+                                agent: agent.name.clone(),
+                                reason,
+                                gave_up: give_up,
+                            },
                         )
                         .await;
                         Ok(())
@@ -434,7 +439,11 @@ impl Team {
                     Ok(t) => {
                         self.broadcast(
                             &t.session_id,
-                            format!("Blocked: **{}** — {} needs: {reason}\n\nRetry the task when it can go on.", t.title, agent.name),
+                            arranger_domain::Notice::Blocked {
+                                title: t.title.clone(),
+                                agent: agent.name.clone(),
+                                reason,
+                            },
                         )
                         .await;
                         Ok(())
@@ -881,10 +890,11 @@ impl Team {
             .await?;
         self.broadcast(
             &task.session_id,
-            format!(
-                "{} asked {} for help with **{}**",
-                requester.name, helper.name, task.title
-            ),
+            arranger_domain::Notice::AssistStarted {
+                title: task.title.clone(),
+                requester: requester.name.clone(),
+                helper: helper.name.clone(),
+            },
         )
         .await;
         let owner = StepOwner::assist(task.id.clone(), request.id.clone(), helper.id.clone());

@@ -6,8 +6,8 @@ use crate::engine::definitions;
 use crate::team::Team;
 use crate::tools::manager_tools;
 use arranger_domain::{
-    Agent, AgentRole, Difficulty, Message as BoardMessage, Priority, StepKind, TaskId, TaskStatus,
-    ToolCall,
+    Agent, AgentRole, Difficulty, Message as BoardMessage, Notice, Priority, StepKind, TaskId,
+    TaskStatus, ToolCall,
 };
 use arranger_llm::{CallTags, ChatRequest, LlmCall, Message};
 use arranger_store::{NewTask, StepOwner, StoreError};
@@ -50,7 +50,10 @@ impl Team {
             tracing::warn!(user = %self.user, error = %e, "the Manager could not handle a message");
             self.broadcast(
                 &message.session_id,
-                format!("The Manager could not handle your message: {e}"),
+                Notice::NoAnswer {
+                    agent: "Manager".into(),
+                    error: e.to_string(),
+                },
             )
             .await;
         }
@@ -70,13 +73,7 @@ impl Team {
             _ => manager.clone(),
         };
         let Some((provider, model)) = self.model_for(&speaker).await else {
-            self.broadcast(
-                &message.session_id,
-                "No language model is configured, so nobody can answer yet. An administrator can set \
-                 OPENAI_API_KEY (and OPENAI_BASE_URL) or ANTHROPIC_API_KEY with ARRANGER_MODEL."
-                    .into(),
-            )
-            .await;
+            self.broadcast(&message.session_id, Notice::NoModel).await;
             return Ok(());
         };
         let (history, _) = self
@@ -178,7 +175,10 @@ impl Team {
                 Err(e) => {
                     self.broadcast(
                         &message.session_id,
-                        format!("{} could not answer: {e}", speaker.name),
+                        Notice::NoAnswer {
+                            agent: speaker.name.clone(),
+                            error: e.to_string(),
+                        },
                     )
                     .await;
                     return Ok(());

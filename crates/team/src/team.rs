@@ -2,8 +2,8 @@
 
 use crate::defaults::default_team;
 use arranger_domain::{
-    Agent, AgentDelta, AgentId, AgentRole, Author, EventKind, Needs, SessionId, StepKind, Task,
-    TaskId, TaskStatus, UserId,
+    Agent, AgentDelta, AgentId, AgentRole, Author, EventKind, Needs, Notice, SessionId, StepKind,
+    Task, TaskId, TaskStatus, UserId,
 };
 use arranger_host::{UserHost, with_user};
 use arranger_llm::{CancellationToken, LlmPool, ProviderConfig, ProviderKind};
@@ -252,12 +252,8 @@ impl Team {
     }
 
     /// Posts a system broadcast to a session's Blackboard.
-    pub(crate) async fn broadcast(&self, session: &SessionId, text: String) {
-        if let Err(e) = self
-            .store
-            .post_message(Some(session.clone()), Author::System, text)
-            .await
-        {
+    pub(crate) async fn broadcast(&self, session: &SessionId, notice: Notice) {
+        if let Err(e) = self.store.post_notice(session.clone(), notice).await {
             tracing::warn!(user = %self.user, error = %e, "cannot post a system broadcast");
         }
     }
@@ -411,17 +407,11 @@ impl Team {
                 .await?;
             return Ok(());
         }
-        let why = scores
-            .iter()
-            .find(|s| s.agent == agent.id)
-            .map(|s| {
-                format!(
-                    " — score {:.2} (scene {:.2}, tags {:.2}, load {:.2}, success {:.2})",
-                    s.total, s.scene, s.tags, s.load, s.success
-                )
-            })
-            .unwrap_or_default();
-        let announce = format!("Assigned **{}** to {}{why}", task.title, agent.name);
+        let announce = Notice::Assigned {
+            title: task.title.clone(),
+            agent: agent.name.clone(),
+            score: scores.iter().find(|s| s.agent == agent.id).map(|s| s.total),
+        };
         let task = self
             .store
             .assign_task(task.id.clone(), agent.id.clone(), scores, Some(announce))
@@ -469,14 +459,7 @@ impl Team {
             })
             .unwrap_or(false);
         if first {
-            self.broadcast(
-                session,
-                "No language model is configured, so tasks wait in Pending. An administrator can set \
-                 OPENAI_API_KEY (and OPENAI_BASE_URL) or ANTHROPIC_API_KEY with ARRANGER_MODEL before \
-                 starting the server."
-                    .into(),
-            )
-            .await;
+            self.broadcast(session, Notice::NoModel).await;
         }
     }
 

@@ -40,6 +40,17 @@ export const en = {
   "board.card.priority": "P{n}",
   "board.card.priorityTitle": "Priority {n} of 5",
   "board.card.open": "Open task: {title}",
+  "notice.taskCreated": "Task created: **{title}**",
+  "notice.assigned": "Assigned **{title}** to {agent}",
+  "notice.assignedScore": "Assigned **{title}** to {agent} — score {score}",
+  "notice.done": "Done: **{title}** ({agent})",
+  "notice.failed": "Failed: **{title}** — {agent} could not finish: {reason}",
+  "notice.reassigning": "Reassigning: **{title}** — {agent} could not finish: {reason}",
+  "notice.blocked": "Blocked: **{title}** — {agent} needs: {reason}",
+  "notice.blockedHint": "Retry the task when it can go on.",
+  "notice.assist": "{requester} asked {helper} for help with **{title}**",
+  "notice.noAnswer": "{agent} could not answer: {error}",
+  "notice.noModel": "No language model is configured, so nobody can answer yet and tasks wait in Pending. An administrator can set OPENAI_API_KEY (and OPENAI_BASE_URL) or ANTHROPIC_API_KEY with ARRANGER_MODEL.",
 };
 
 export const zh: Record<keyof typeof en, string> = {
@@ -82,4 +93,15 @@ export const zh: Record<keyof typeof en, string> = {
   "board.card.priority": "P{n}",
   "board.card.priorityTitle": "优先级 {n}（共 5 级）",
   "board.card.open": "打开任务：{title}",
+  "notice.taskCreated": "已创建任务：**{title}**",
+  "notice.assigned": "已将 **{title}** 分配给 {agent}",
+  "notice.assignedScore": "已将 **{title}** 分配给 {agent}（得分 {score}）",
+  "notice.done": "已完成：**{title}**（{agent}）",
+  "notice.failed": "失败：**{title}** — {agent} 未能完成：{reason}",
+  "notice.reassigning": "重新分配：**{title}** — {agent} 未能完成：{reason}",
+  "notice.blocked": "受阻：**{title}** — {agent} 需要：{reason}",
+  "notice.blockedHint": "条件具备后可重试该任务。",
+  "notice.assist": "{requester} 请 {helper} 协助 **{title}**",
+  "notice.noAnswer": "{agent} 无法回答：{error}",
+  "notice.noModel": "尚未配置语言模型，暂时无人能回答，任务会停留在“待处理”。管理员可设置 OPENAI_API_KEY（及 OPENAI_BASE_URL）或 ANTHROPIC_API_KEY，并设置 ARRANGER_MODEL。",
 };

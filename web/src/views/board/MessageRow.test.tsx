@@ -1,5 +1,6 @@
 import { act, render, screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
+import { setLang } from "../../i18n";
 import { resetStore, useStore } from "../../lib/store";
 import { agent, msg, task } from "./fixtures";
 import { GROUP_MS, startsDay, startsGroup } from "./grouping";
@@ -71,6 +72,21 @@ describe("MessageRow", () => {
     expect(row.querySelector(".text-center")?.className).toContain("text-xs");
     expect(row.querySelector("code")?.textContent).toBe("src/parser.rs");
     expect(screen.getByRole("separator").getAttribute("aria-label")).toBeTruthy(); // the day divider
+  });
+
+  it("shows a broadcast in the reader's language from its notice", () => {
+    const m = msg(1, {
+      author: { kind: "system" },
+      text: "Done: **Parser** (Coder)\n\nAdded `src/parser.rs`.",
+      notice: { kind: "done", title: "Parser", agent: "Coder", report: "Added `src/parser.rs`." },
+    });
+    act(() => setLang("zh"));
+    render(<MessageRow message={m} first newDay={false} />);
+    const row = screen.getByRole("article");
+    expect(row.querySelector(".text-center")?.textContent).toContain("已完成：Parser（Coder）");
+    expect(row.querySelector("code")?.textContent).toBe("src/parser.rs");
+    act(() => setLang("en"));
+    expect(row.querySelector(".text-center")?.textContent).toContain("Done: Parser (Coder)");
   });
 });
 

@@ -7,6 +7,7 @@ import { Avatar } from "./Avatar";
 import { RelTime } from "./RelTime";
 import { TaskCard } from "./TaskCard";
 import { dayLabel, useNow } from "./time";
+import { noticeText } from "./notice";
 
 /** What a row of the list needs; `first` shows the author line, `newDay` a day divider. */
 export interface RowProps {
@@ -43,7 +44,11 @@ function DayDivider({ at }: { at: number }) {
 
 /** Broadcasts ("Assigned … to Coder"): small, centred, muted; details below the headline; a task as a card. */
 function SystemMessage({ message }: { message: Message }) {
-  const [head, ...rest] = message.text.split(/\n\s*\n/);
+  const t = useT();
+  const localized = noticeText(message.notice, t);
+  const [head, ...rest] = localized
+    ? [localized.head, ...(localized.body ? [localized.body] : [])]
+    : message.text.split(/\n\s*\n/);
   return (
     <div className="flex flex-col items-center gap-1.5 px-4 py-1.5 sm:px-6">
       <div className="max-w-3xl text-center text-xs leading-5 text-zinc-500 dark:text-zinc-400">
