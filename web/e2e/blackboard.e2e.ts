@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, PASSWORD, startStack, type Stack } from "./harness.mjs";
+import { launchBrowser, signIn as signInAs, startStack, type Stack } from "./harness.mjs";
 
 let browser: Browser;
 
@@ -15,16 +15,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function signIn(stack: Stack, name: string): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${stack.url}/`);
-  await page.getByLabel("User name").fill(name);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("me").filter({ hasText: name }).waitFor();
-  return page;
-}
+const signIn = (stack: Stack, name: string): Promise<Page> => signInAs(browser, stack.url, name);
 
 /** Posts texts to a Blackboard through a second WebSocket of the page (its cookie signs in). */
 async function postAll(page: Page, texts: string[], session = "default"): Promise<void> {

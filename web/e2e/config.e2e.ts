@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, PASSWORD, startStack, type Stack } from "./harness.mjs";
+import { launchBrowser, signIn as signInAs, startStack, type Stack } from "./harness.mjs";
 
 let stack: Stack;
 let browser: Browser;
@@ -23,16 +23,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function signIn(name: string): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${stack.url}/`);
-  await page.getByLabel("User name").fill(name);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("me").filter({ hasText: name }).waitFor();
-  return page;
-}
+const signIn = (name: string): Promise<Page> => signInAs(browser, stack.url, name, { viewport: { width: 1280, height: 900 } });
 
 /** Everything the page holds: its HTML and the values of its fields. */
 async function everything(page: Page): Promise<string> {

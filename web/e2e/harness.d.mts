@@ -1,5 +1,5 @@
 // Types of harness.mjs for the TypeScript tests.
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 
 export const ARRANGER_BIN: string;
 export const FAKE_LLM_BIN: string;
@@ -27,3 +27,10 @@ export function startSingle(): Promise<{
   stop: () => Promise<void>;
 }>;
 export function launchBrowser(): Promise<Browser>;
+export function signIn(
+  browser: Browser,
+  url: string,
+  name: string,
+  opts?: { path?: string; viewport?: { width: number; height: number } },
+): Promise<Page>;
+export function rpc<T = unknown>(page: Page, method: string, params?: object): Promise<T>;

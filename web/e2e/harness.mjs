@@ -185,6 +185,50 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
 }
 
+/**
+ * A new English browser context signed in as `name` (the sign-in form, then the
+ * `path` asked for).
+ * @param {import("playwright-core").Browser} browser @param {string} url @param {string} name
+ * @param {{ path?: string, viewport?: { width: number, height: number } }} [opts]
+ */
+export async function signIn(browser, url, name, opts = {}) {
+  const context = await browser.newContext({ locale: "en-US", viewport: opts.viewport ?? { width: 1280, height: 800 } });
+  await context.addInitScript(() => localStorage.setItem("arranger.lang", "en"));
+  const page = await context.newPage();
+  await page.goto(`${url}${opts.path ?? "/"}`);
+  await page.getByLabel("User name").fill(name);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("me").filter({ hasText: name }).waitFor();
+  return page;
+}
+
+/**
+ * Calls a method over a WebSocket the page opens (its login cookie signs it in) and
+ * resolves with the result; rejects with the server's error message.
+ * @param {import("playwright-core").Page} page @param {string} method @param {object} [params]
+ */
+export async function rpc(page, method, params = {}) {
+  const res = await page.evaluate(
+    async ([method, params]) => {
+      const ws = new WebSocket(`${location.origin.replace(/^http/, "ws")}/api/v1/ws`);
+      await new Promise((ok, fail) => ((ws.onopen = ok), (ws.onerror = fail)));
+      const answer = await new Promise((ok) => {
+        ws.onmessage = (e) => {
+          const m = JSON.parse(e.data);
+          if (m.id === 1) ok(m);
+        };
+        ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }));
+      });
+      ws.close();
+      return answer;
+    },
+    [method, params],
+  );
+  if (res.error) throw new Error(`${method}: ${res.error.message}`);
+  return res.result;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const stack = await startStack();
   console.log(`Arranger at ${stack.url}/ (fake LLM at ${stack.llmUrl})`);

@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, PASSWORD, startSingle, startStack, type Stack } from "./harness.mjs";
+import { launchBrowser, signIn as signInAs, startSingle, startStack, type Stack } from "./harness.mjs";
 
 let stack: Stack;
 let browser: Browser;
@@ -17,16 +17,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function signIn(name: string): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${stack.url}/`);
-  await page.getByLabel("User name").fill(name);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("me").filter({ hasText: name }).waitFor();
-  return page;
-}
+const signIn = (name: string): Promise<Page> => signInAs(browser, stack.url, name);
 
 describe("sign-in", () => {
   it("refuses a wrong password with the server's message", async () => {

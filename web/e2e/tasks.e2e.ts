@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, PASSWORD, startStack, type Stack } from "./harness.mjs";
+import { launchBrowser, rpc, signIn as signInAs, startStack, type Stack } from "./harness.mjs";
 
 let stack: Stack;
 let browser: Browser;
@@ -18,42 +18,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function signIn(name: string, path = "/tasks"): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1440, height: 900 } });
-  await context.addInitScript(() => localStorage.setItem("arranger.lang", "en"));
-  const page = await context.newPage();
-  await page.goto(`${stack.url}${path}`);
-  await page.getByLabel("User name").fill(name);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("me").filter({ hasText: name }).waitFor();
-  return page;
-}
-
-/** Calls a method over a WebSocket the page opens (its login cookie signs it in). */
-async function rpc<T>(page: Page, method: string, params: object): Promise<T> {
-  const res = await page.evaluate(
-    async ([method, params]) => {
-      const ws = new WebSocket(`${location.origin.replace(/^http/, "ws")}/api/v1/ws`);
-      await new Promise((ok, fail) => {
-        ws.onopen = ok;
-        ws.onerror = fail;
-      });
-      const answer = await new Promise<{ result?: unknown; error?: { message: string } }>((ok) => {
-        ws.onmessage = (e) => {
-          const m = JSON.parse(e.data as string);
-          if (m.id === 1) ok(m);
-        };
-        ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }));
-      });
-      ws.close();
-      return answer;
-    },
-    [method, params] as const,
-  );
-  expect(res.error).toBeUndefined();
-  return res.result as T;
-}
+const signIn = (name: string, path = "/tasks"): Promise<Page> =>
+  signInAs(browser, stack.url, name, { path, viewport: { width: 1440, height: 900 } });
 
 /** Posts on the Blackboard as the page's user. */
 async function post(page: Page, text: string): Promise<void> {

@@ -7,33 +7,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchBrowser, PASSWORD, startStack } from "../e2e/harness.mjs";
+import { launchBrowser, PASSWORD, rpc, startStack } from "../e2e/harness.mjs";
 
 const out = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "docs", "screenshots");
 const VIEWPORT = { width: 1440, height: 900 };
 const LANGS = { en: { user: "alice", locale: "en-US" }, zh: { user: "chen", locale: "zh-CN" } };
-
-/** Calls a method over a WebSocket the page opens (its login cookie signs it in). */
-async function rpc(page, method, params = {}) {
-  const res = await page.evaluate(
-    async ([method, params]) => {
-      const ws = new WebSocket(`${location.origin.replace(/^http/, "ws")}/api/v1/ws`);
-      await new Promise((ok, fail) => ((ws.onopen = ok), (ws.onerror = fail)));
-      const answer = await new Promise((ok) => {
-        ws.onmessage = (e) => {
-          const m = JSON.parse(e.data);
-          if (m.id === 1) ok(m);
-        };
-        ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }));
-      });
-      ws.close();
-      return answer;
-    },
-    [method, params],
-  );
-  if (res.error) throw new Error(`${method}: ${res.error.message}`);
-  return res.result;
-}
 
 async function until(what, f, ms = 60_000) {
   const end = Date.now() + ms;

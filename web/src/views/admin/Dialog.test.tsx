@@ -22,12 +22,12 @@ describe("Dialog", () => {
     expect(document.activeElement).toBe(screen.getByText("middle"));
 
     screen.getByText("last").focus();
-    fireEvent.keyDown(document, { key: "Tab" });
+    fireEvent.keyDown(document.activeElement ?? document, { key: "Tab" });
     expect(document.activeElement).toBe(screen.getByLabelText("first"));
-    fireEvent.keyDown(document, { key: "Tab", shiftKey: true });
+    fireEvent.keyDown(document.activeElement ?? document, { key: "Tab", shiftKey: true });
     expect(document.activeElement).toBe(screen.getByText("last"));
 
-    fireEvent.keyDown(document, { key: "Escape" });
+    fireEvent.keyDown(document.activeElement ?? document, { key: "Escape" });
     expect(onClose).toHaveBeenCalledTimes(1);
     unmount();
     expect(document.activeElement).toBe(opener);

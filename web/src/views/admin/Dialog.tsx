@@ -1,10 +1,8 @@
 // A modal dialog: focus moves in and is kept in while it is open, Escape closes it, and
 // focus goes back to where it was when it closes.
 
-import { useEffect, useId, useLayoutEffect, useRef, type ReactNode } from "react";
-
-const FOCUSABLE =
-  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+import { useEffect, useId, useRef, type ReactNode } from "react";
+import { focusables, useModal } from "../../lib/useModal";
 
 export function Dialog({
   title,
@@ -20,39 +18,12 @@ export function Dialog({
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useId();
-  const close = useRef(onClose);
-  useLayoutEffect(() => {
-    close.current = onClose;
-  });
-
+  const onKeyDown = useModal(ref, onClose);
+  // Focus starts on the field marked `data-autofocus`, else on the first control.
   useEffect(() => {
-    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const box = ref.current;
-    const first = box?.querySelector<HTMLElement>("[data-autofocus]") ?? box?.querySelector<HTMLElement>(FOCUSABLE);
-    (first ?? box)?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") {
-        e.stopPropagation();
-        close.current();
-        return;
-      }
-      if (e.key !== "Tab" || !box) return;
-      const items = Array.from(box.querySelectorAll<HTMLElement>(FOCUSABLE));
-      if (items.length === 0) return;
-      const [head, tail] = [items[0], items[items.length - 1]];
-      if (e.shiftKey && document.activeElement === head) {
-        e.preventDefault();
-        tail.focus();
-      } else if (!e.shiftKey && document.activeElement === tail) {
-        e.preventDefault();
-        head.focus();
-      }
-    };
-    document.addEventListener("keydown", onKey, true);
-    return () => {
-      document.removeEventListener("keydown", onKey, true);
-      before?.focus();
-    };
+    if (!box) return;
+    (box.querySelector<HTMLElement>("[data-autofocus]") ?? focusables(box)[0])?.focus();
   }, []);
 
   return (
@@ -63,6 +34,7 @@ export function Dialog({
         aria-modal="true"
         aria-labelledby={titleId}
         tabIndex={-1}
+        onKeyDown={onKeyDown}
         className="w-full max-w-md rounded-xl border border-zinc-200 bg-white p-6 shadow-xl dark:border-zinc-700 dark:bg-zinc-900"
       >
         <h2 id={titleId} className="mb-4 text-base font-semibold">

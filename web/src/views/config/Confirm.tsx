@@ -1,6 +1,7 @@
 // A modal confirmation for destructive actions (remove a provider, a secret, an MCP server).
 
-import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from "react";
+import { useId, useRef, type ReactNode } from "react";
+import { useModal } from "../../lib/useModal";
 import { useT } from "../../i18n";
 import { btn, InlineError } from "./ui";
 
@@ -28,32 +29,7 @@ export function Confirm({
   const box = useRef<HTMLDivElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
 
-  useEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    cancel.current?.focus();
-    return () => before?.focus?.();
-  }, []);
-
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === "Escape") {
-      e.stopPropagation();
-      onCancel();
-      return;
-    }
-    if (e.key !== "Tab" || !box.current) return;
-    // Keep focus inside the dialog.
-    const items = box.current.querySelectorAll<HTMLElement>("button:not([disabled])");
-    if (items.length === 0) return;
-    const first = items[0];
-    const last = items[items.length - 1];
-    if (e.shiftKey && document.activeElement === first) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && document.activeElement === last) {
-      e.preventDefault();
-      first.focus();
-    }
-  };
+  const onKeyDown = useModal(box, onCancel, cancel);
 
   return (
     <div className="fixed inset-0 z-50 flex items-center justify-center bg-zinc-950/40 p-4 backdrop-blur-[1px]" onMouseDown={onCancel}>
