@@ -8,7 +8,7 @@ import { useStore } from "../../lib/store";
 import type { Agent, AgentUpdateParams, ProviderEntry } from "../../protocol.gen";
 import { TagEditor } from "./TagEditor";
 import { useAction } from "./useLoad";
-import { Badge, btn, Field, InlineError, inputClass, SavedNote, Switch } from "./ui";
+import { Badge, Field, InlineError, inputClass, SaveBar, Switch } from "./ui";
 
 interface Draft {
   name: string;
@@ -169,25 +169,16 @@ export function AgentCard({ agent, providers }: { agent: Agent; providers: Provi
           <TagEditor label={t("cfg.team.scenes")} tags={draft.scenes} onChange={(v) => set("scenes", v)} suggestions={SCENES} />
         </div>
         {save.error && <InlineError message={save.error} />}
-        <div className="flex items-center gap-2">
-          <button type="submit" className={btn("primary")} disabled={!dirty || save.busy}>
-            {save.busy ? t("cfg.saving") : t("common.save")}
-          </button>
-          {dirty && (
-            <button
-              type="button"
-              className={btn("ghost")}
-              onClick={() => {
-                save.clear();
-                setDraft(draftOf(agent));
-              }}
-            >
-              {t("cfg.discard")}
-            </button>
-          )}
-          {save.done && !dirty && <SavedNote text={t("cfg.saved")} />}
-          {dirty && !save.busy && <span className="text-xs text-zinc-500">{t("cfg.unsaved")}</span>}
-        </div>
+        <SaveBar
+          dirty={dirty}
+          busy={save.busy}
+          done={save.done}
+          saveLabel={t("common.save")}
+          onDiscard={() => {
+            save.clear();
+            setDraft(draftOf(agent));
+          }}
+        />
       </form>
     </article>
   );

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from "react";
 import { useT } from "../../i18n";
 import type { Rule, RuleAction, RuleScope } from "../../protocol.gen";
 import { useAction } from "./useLoad";
-import { btn, Card, Empty, InlineError, inputClass, SavedNote } from "./ui";
+import { btn, Card, Empty, InlineError, inputClass, SaveBar } from "./ui";
 
 interface Row {
   key: number;
@@ -169,25 +169,17 @@ export function RulesEditor({ rules, onSave }: { rules: Rule[]; onSave: (rules: 
           <dt className="font-medium text-zinc-700 dark:text-zinc-300">{t("cfg.rules.scope")}</dt>
           <dd>{t("cfg.rules.help.scope")}</dd>
         </dl>
-        <div className="mt-4 flex items-center gap-2">
-          <button type="submit" className={btn("primary")} disabled={!dirty || action.busy}>
-            {action.busy ? t("cfg.saving") : t("cfg.rules.save")}
-          </button>
-          {dirty && (
-            <button
-              type="button"
-              className={btn("ghost")}
-              onClick={() => {
-                action.clear();
-                setRows(rowsOf(rules));
-              }}
-            >
-              {t("cfg.discard")}
-            </button>
-          )}
-          {action.done && !dirty && <SavedNote text={t("cfg.saved")} />}
-          {dirty && !action.busy && <span className="text-xs text-zinc-500">{t("cfg.unsaved")}</span>}
-        </div>
+        <SaveBar
+          className="mt-4"
+          dirty={dirty}
+          busy={action.busy}
+          done={action.done}
+          saveLabel={t("cfg.rules.save")}
+          onDiscard={() => {
+            action.clear();
+            setRows(rowsOf(rules));
+          }}
+        />
       </form>
     </Card>
   );

@@ -125,6 +125,39 @@ const BADGE = {
 
 export type BadgeColor = keyof typeof BADGE;
 
+/** Save and Discard for a form that is edited as a whole, with "saved" / "unsaved" notes. */
+export function SaveBar({
+  dirty,
+  busy,
+  done,
+  saveLabel,
+  onDiscard,
+  className = "",
+}: {
+  dirty: boolean;
+  busy: boolean;
+  done: boolean;
+  saveLabel: string;
+  onDiscard: () => void;
+  className?: string;
+}) {
+  const t = useT();
+  return (
+    <div className={`flex items-center gap-2 ${className}`}>
+      <button type="submit" className={btn("primary")} disabled={!dirty || busy}>
+        {busy ? t("cfg.saving") : saveLabel}
+      </button>
+      {dirty && (
+        <button type="button" className={btn("ghost")} onClick={onDiscard}>
+          {t("cfg.discard")}
+        </button>
+      )}
+      {done && !dirty && <SavedNote text={t("cfg.saved")} />}
+      {dirty && !busy && <span className="text-xs text-zinc-500">{t("cfg.unsaved")}</span>}
+    </div>
+  );
+}
+
 /** A small coloured label. */
 export function Badge({ color = "gray", children, title }: { color?: BadgeColor; children: ReactNode; title?: string }) {
   return (
