@@ -357,7 +357,7 @@ async fn login(
         );
     }
     // Password hashing is deliberately slow: at most two at a time, off the runtime.
-    let Ok(_slot) = state.password_slots.clone().acquire_owned().await else {
+    let Some(_slot) = state.password_slot().await else {
         return error(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     };
     let result = tokio::task::spawn_blocking(move || {
@@ -437,20 +437,39 @@ async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> Response {
             Mode::MultiUser => "not signed in: POST /api/v1/login",
         });
     };
-    let auth = state.auth.clone();
-    match tokio::task::spawn_blocking(move || auth.authenticate(&presented.token)).await {
-        Ok(Ok(Some((user, _)))) => Json(json!({
+    match authenticate(&state, presented.token).await {
+        Ok(Some((user, _))) => Json(json!({
             "mode": mode,
             "user": { "id": user.id, "name": user.name, "is_admin": user.is_admin },
         }))
         .into_response(),
-        Ok(Ok(None)) => {
+        Ok(None) => {
             unauthorized("invalid, expired or revoked token, or disabled user: sign in again")
         }
-        _ => error(
+        Err(response) => response,
+    }
+}
+
+/// Who a token belongs to (and the token's id), checked off the runtime; a failure inside
+/// the server is already the answer to send.
+async fn authenticate(
+    state: &AppState,
+    token: String,
+) -> Result<Option<(arranger_store::User, Option<String>)>, Response> {
+    let auth = state.auth.clone();
+    match tokio::task::spawn_blocking(move || auth.authenticate(&token)).await {
+        Ok(Ok(who)) => Ok(who),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "authentication failed");
+            Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "authentication failed inside the server; see its log",
+            ))
+        }
+        Err(_) => Err(error(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "authentication failed inside the server; see its log",
-        ),
+            "authentication failed inside the server",
+        )),
     }
 }
 
@@ -480,29 +499,15 @@ async fn ws_handler(
             "missing credentials: send `Authorization: Bearer <token>`, the login cookie, or the `bearer.<token>` subprotocol",
         );
     };
-    let auth = state.auth.clone();
-    let token = presented.token;
-    let who = match tokio::task::spawn_blocking(move || auth.authenticate(&token)).await {
-        Ok(Ok(Some(who))) => who,
-        Ok(Ok(None)) => {
+    let who = match authenticate(&state, presented.token).await {
+        Ok(Some(who)) => who,
+        Ok(None) => {
             return error(
                 StatusCode::UNAUTHORIZED,
                 "invalid, expired or revoked token, or disabled user",
             );
         }
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "authentication failed");
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "authentication failed inside the server; see its log",
-            );
-        }
-        Err(_) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "authentication failed inside the server",
-            );
-        }
+        Err(response) => return response,
     };
     let (user, token_id) = who;
     let guard = match state.sessions.connect(&user).await {

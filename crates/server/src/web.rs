@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::path::{Component, Path};
 
 /// The built UI (`web/dist`). A binary built before `npm run build` has none and says so.
@@ -31,7 +32,8 @@ fn is_api(path: &str) -> bool {
 
 /// A built file: its bytes, type and content hash.
 struct File {
-    data: Vec<u8>,
+    /// Borrowed from the binary for the embedded UI: served without a copy.
+    data: Cow<'static, [u8]>,
     mime: String,
     hash: [u8; 32],
 }
@@ -43,7 +45,7 @@ fn get(dir: Option<&Path>, path: &str) -> Option<File> {
         None => Assets::get(path).map(|f| File {
             mime: f.metadata.mimetype().to_owned(),
             hash: f.metadata.sha256_hash(),
-            data: f.data.into_owned(),
+            data: f.data,
         }),
         Some(dir) => {
             // Only plain names: no `..`, no absolute parts, nothing outside `dir`.
@@ -58,7 +60,7 @@ fn get(dir: Option<&Path>, path: &str) -> Option<File> {
                 .to_owned();
             Some(File {
                 hash: Sha256::digest(&data).into(),
-                data,
+                data: Cow::Owned(data),
                 mime,
             })
         }

@@ -148,7 +148,7 @@ pub fn validate_user_name(name: &str) -> Result<(), StoreError> {
 }
 
 /// Minimum password length accepted.
-pub const MIN_PASSWORD_CHARS: usize = 8;
+const MIN_PASSWORD_CHARS: usize = 8;
 
 /// Token prefix, so that leaked tokens are easy to recognise and grep for.
 const TOKEN_PREFIX: &str = "arr_";

@@ -29,8 +29,8 @@ mod user_store;
 pub use bus::{EventBus, LocalBus};
 pub use config_store::{ConfigUpdate, ProviderInput};
 pub use directory::{
-    MIN_PASSWORD_CHARS, Principal, SqliteDirectory, TokenInfo, TokenKind, User, UserDirectory,
-    new_token, validate_user_name,
+    Principal, SqliteDirectory, TokenInfo, TokenKind, User, UserDirectory, new_token,
+    validate_user_name,
 };
 pub use error::StoreError;
 pub use mcp_store::{MAX_MCP_SERVERS, MAX_SECRETS};
