@@ -256,6 +256,34 @@ impl SqliteDirectory {
             id: name.to_owned(),
         })
     }
+
+    /// Sets a user's `disabled` or `is_admin` flag unless that would leave no enabled
+    /// admin (`harmless`: the new value can never do that). One statement, so two admins
+    /// acting on each other at once (or the CLI in another process) cannot both succeed.
+    /// Returns the user as it was before.
+    fn set_guarded(
+        &self,
+        name: &str,
+        column: &'static str,
+        value: bool,
+        harmless: bool,
+        verb: &str,
+    ) -> Result<User, StoreError> {
+        self.with(|conn| {
+            let user = Self::require_user(conn, name)?;
+            let n = conn.execute(
+                &format!(
+                    "UPDATE users SET {column} = ?2 WHERE id = ?1
+                       AND (?3 OR is_admin = 0 OR disabled = 1 OR {OTHER_ADMIN})"
+                ),
+                params![user.id.as_str(), value, harmless],
+            )?;
+            if n == 0 {
+                return Err(last_admin(name, verb));
+            }
+            Ok(user)
+        })
+    }
 }
 
 impl UserDirectory for SqliteDirectory {
@@ -320,41 +348,15 @@ impl UserDirectory for SqliteDirectory {
     }
 
     fn set_disabled(&self, name: &str, disabled: bool) -> Result<User, StoreError> {
-        self.with(|conn| {
-            let mut user = Self::require_user(conn, name)?;
-            // One statement, so that two admins disabling each other at the same moment
-            // (or the CLI in another process) cannot both succeed.
-            let n = conn.execute(
-                &format!(
-                    "UPDATE users SET disabled = ?2 WHERE id = ?1
-                       AND (?2 = 0 OR is_admin = 0 OR disabled = 1 OR {OTHER_ADMIN})"
-                ),
-                params![user.id.as_str(), disabled],
-            )?;
-            if n == 0 {
-                return Err(last_admin(name, "disable"));
-            }
-            user.disabled = disabled;
-            Ok(user)
-        })
+        let mut user = self.set_guarded(name, "disabled", disabled, !disabled, "disable")?;
+        user.disabled = disabled;
+        Ok(user)
     }
 
     fn set_admin(&self, name: &str, is_admin: bool) -> Result<User, StoreError> {
-        self.with(|conn| {
-            let mut user = Self::require_user(conn, name)?;
-            let n = conn.execute(
-                &format!(
-                    "UPDATE users SET is_admin = ?2 WHERE id = ?1
-                       AND (?2 = 1 OR is_admin = 0 OR disabled = 1 OR {OTHER_ADMIN})"
-                ),
-                params![user.id.as_str(), is_admin],
-            )?;
-            if n == 0 {
-                return Err(last_admin(name, "demote"));
-            }
-            user.is_admin = is_admin;
-            Ok(user)
-        })
+        let mut user = self.set_guarded(name, "is_admin", is_admin, is_admin, "demote")?;
+        user.is_admin = is_admin;
+        Ok(user)
     }
 
     fn set_password(&self, name: &str, password: &str) -> Result<(), StoreError> {
