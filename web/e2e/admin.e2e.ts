@@ -114,6 +114,10 @@ describe("admin page", () => {
     // Alice cannot disable herself.
     expect(await alice.getByRole("button", { name: "Disable alice" }).isDisabled()).toBe(true);
 
+    // Carol leaves an unsent draft on her Blackboard.
+    await carol.getByRole("button", { name: "Main", exact: true }).click();
+    await carol.getByLabel("Message", { exact: true }).fill("carol's unsent draft");
+
     // Disabling carol (after a confirmation) sends her page back to the sign-in page.
     await alice.getByRole("button", { name: "Disable carol" }).click();
     const confirmDisable = alice.getByRole("alertdialog", { name: "Disable carol?" });
@@ -122,6 +126,18 @@ describe("admin page", () => {
     await carol.getByLabel("User name").waitFor({ timeout: 10_000 });
     expect(await carolRow.textContent()).toContain("Disabled");
     await alice.screenshot({ path: "/tmp/admin-disabled.png", fullPage: true });
+
+    // Whoever signs in next in that tab finds nothing of hers, her draft included.
+    await carol.getByLabel("User name").fill("bob");
+    await carol.getByLabel("Password").fill(PASSWORD);
+    await carol.getByRole("button", { name: "Sign in" }).click();
+    await carol.getByTestId("me").filter({ hasText: "bob" }).waitFor();
+    await carol.getByRole("button", { name: "Main", exact: true }).click();
+    await carol.getByLabel("Message", { exact: true }).waitFor();
+    expect(await carol.getByLabel("Message", { exact: true }).inputValue()).toBe("");
+    expect(await carol.getByText("carol's unsent draft").count()).toBe(0);
+    await carol.getByRole("button", { name: "Sign out" }).click();
+    await carol.getByLabel("User name").waitFor();
 
     // She cannot sign in again until she is enabled.
     await carol.getByLabel("User name").fill("carol");

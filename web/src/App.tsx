@@ -36,9 +36,10 @@ export function App() {
     };
   }, [who]);
 
-  // A revoked token or a disabled user: back to the sign-in page.
+  // A revoked token or a disabled user: back to the sign-in page by a reload, so nothing
+  // of this user stays in memory (drafts, chats, view state) for whoever signs in next.
   useEffect(() => {
-    if (connection === "unauthorized") check();
+    if (connection === "unauthorized") location.reload();
   }, [connection]);
 
   if (error) {
