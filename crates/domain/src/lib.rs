@@ -10,6 +10,7 @@
 
 pub mod agent;
 pub mod command;
+pub mod context;
 pub mod event;
 pub mod fs;
 pub mod ids;
@@ -21,6 +22,9 @@ pub mod task;
 pub use agent::{Agent, AgentModel, AgentRole, Needs, Score};
 pub use arranger_policy::{Rule, RuleAction, RuleScope};
 pub use command::{CommandAction, UserCommand, validate_command_id};
+pub use context::{
+    IndexState, IndexStatus, Lang, Snippet, SnippetSource, SymbolInfo, SymbolKind, SymbolMatch,
+};
 pub use event::{Event, EventKind, StateScope};
 pub use ids::{AgentId, MessageId, SessionId, TaskId, UserId};
 pub use mcp::{
