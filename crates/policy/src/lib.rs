@@ -382,6 +382,7 @@ const LOW_TOOLS: &[&str] = &[
     "read_file",
     "list_dir",
     "search",
+    "find_symbol",
     "complete_task",
     "request_assist",
     "block_task",

@@ -626,6 +626,61 @@ pub struct AgentHistoryResult {
     pub has_more: bool,
 }
 
+/// Parameters of `index.search`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSearchParams {
+    /// Words, identifiers or a question.
+    pub query: String,
+    /// At most this many snippets (default 10, at most 50).
+    #[serde(default)]
+    pub k: Option<u32>,
+    /// Pack the snippets into about this many tokens (default 4000, 100–32000).
+    #[serde(default)]
+    pub budget_tokens: Option<u32>,
+    /// Workspace-relative files the question is about: the reference graph's ranking
+    /// starts from them.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Include earlier tasks and Blackboard messages (default true).
+    #[serde(default)]
+    pub memory: Option<bool>,
+}
+
+/// Result of `index.search`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct IndexSearchResult {
+    /// Best first, each with the reason it was chosen.
+    pub snippets: Vec<arranger_domain::Snippet>,
+    /// Estimated tokens of all snippets.
+    pub tokens: u32,
+    /// More snippets qualified than fit in `k` or the budget.
+    pub truncated: bool,
+    /// Whether the index was still being built (results may be incomplete).
+    pub partial: bool,
+}
+
+/// Parameters of `index.symbols`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSymbolsParams {
+    /// A symbol name, a prefix of one, or letters of one in order.
+    pub query: String,
+    /// How names match (default `exact`).
+    #[serde(default, rename = "match")]
+    pub mode: arranger_domain::SymbolMatch,
+    /// At most this many (default 50, at most 500).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Result of `index.symbols`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct IndexSymbolsResult {
+    /// Definitions, best first.
+    pub symbols: Vec<arranger_domain::SymbolInfo>,
+}
+
 /// A provider in `config.set`.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -1115,6 +1170,15 @@ methods! {
     /// The newest steps of the user's 1:1 chat with one agent (what `agent.chat` recorded:
     /// the user's messages as `instruction` steps, the agent's turns and tool results).
     AgentHistory = "agent.history" (AgentHistoryParams) -> AgentHistoryResult;
+    /// The state of the user's workspace index (also sent as `index.status`
+    /// notifications to subscribed connections as it changes).
+    IndexStatusMethod = "index.status" (NoParams) -> arranger_domain::IndexStatus;
+    /// Ranked search of the user's workspace and memory: definitions, full-text (BM25
+    /// with a code-aware tokenizer), the reference graph's PageRank and earlier tasks and
+    /// messages, fused and packed into a token budget, each snippet with its reason.
+    IndexSearch = "index.search" (IndexSearchParams) -> IndexSearchResult;
+    /// Looks up definitions by name: exact, prefix or fuzzy.
+    IndexSymbols = "index.symbols" (IndexSymbolsParams) -> IndexSymbolsResult;
     /// The user's model configuration (providers with `has_key`, never the keys).
     ConfigGet = "config.get" (NoParams) -> UserConfig;
     /// Changes the user's model configuration; per-agent choices are set with `agent.update`.

@@ -15,6 +15,8 @@ pub const AGENT_DELTA: &str = "agent.delta";
 pub const AGENT_HEALTH: &str = "agent_health";
 /// `fs.changed`: files changed in the user's workspace (from the file watcher).
 pub const FS_CHANGED: &str = "fs.changed";
+/// `index.status`: the user's workspace index changed state or size.
+pub const INDEX_STATUS: &str = "index.status";
 
 /// `terminal.output`: output of one of the user's terminals.
 pub const TERMINAL_OUTPUT: &str = "terminal.output";
@@ -74,6 +76,11 @@ pub fn all(
             AGENT_HEALTH,
             g.subschema_for::<LlmHealth>(),
             "A language-model provider's circuit breaker changed state (`open` means calls fail or go to the fallback). Sent to every subscribed connection.",
+        ),
+        (
+            INDEX_STATUS,
+            g.subschema_for::<arranger_domain::IndexStatus>(),
+            "The user's workspace index changed: building progress (`files` of `files_total`), ready, or failed with `error`; sizes after each update. Coalesced: a slow connection gets the newest state. Only the owning user's subscribed connections receive it.",
         ),
         (
             FS_CHANGED,

@@ -301,6 +301,10 @@ async fn subscribe(conn: &Arc<Conn>, params: Option<Value>) -> Result<Value, Err
     handles.push(
         tokio::spawn(forward_health(health, server_provider, conn.out.clone())).abort_handle(),
     );
+    if let Some(index) = ctx.team.index() {
+        let status = index.subscribe();
+        handles.push(tokio::spawn(forward_index(status, conn.out.clone())).abort_handle());
+    }
     let deltas = ctx.team.subscribe_deltas();
     handles.push(tokio::spawn(forward_deltas(deltas, conn.out.clone())).abort_handle());
     if let Ok(terminals) = ctx.host.terminal_events() {
@@ -445,6 +449,28 @@ async fn forward_deltas(
             // Pieces are a preview: the finished turn arrives as an event.
             Err(broadcast::error::RecvError::Lagged(_)) => {}
             Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Forwards the index's state as it changes (newest only: a slow connection skips
+/// intermediate progress).
+async fn forward_index(
+    mut status: tokio::sync::watch::Receiver<arranger_domain::IndexStatus>,
+    out: mpsc::Sender<Message>,
+) {
+    loop {
+        let now = status.borrow_and_update().clone();
+        let n = Notification::new(notifications::INDEX_STATUS, &now);
+        if let Some(m) = text(&n)
+            && out.send(m).await.is_err()
+        {
+            return;
+        }
+        // At most a few progress updates a second.
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        if status.changed().await.is_err() {
+            return;
         }
     }
 }

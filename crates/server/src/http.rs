@@ -217,6 +217,7 @@ fn team_services(config: &ServerConfig) -> Result<arranger_team::TeamServices, S
         config: config.team.clone(),
         secrets: Arc::new(secrets),
         mcp: arranger_mcp::McpHub::new(config.mcp.clone()),
+        parse_cache: Arc::new(arranger_context::ParseCache::default()),
     })
 }
 

@@ -455,6 +455,52 @@ pub async fn dispatch(
                     })?;
             AgentHistoryResult { steps, has_more }
         }),
+        IndexStatusMethod::NAME => call!(IndexStatusMethod, |_p| index(ctx)?.status()),
+        IndexSearch::NAME => call!(IndexSearch, |p| {
+            let ix = index(ctx)?;
+            if p.query.trim().is_empty() {
+                return Err(ErrorObject::new(
+                    codes::INVALID_PARAMS,
+                    "query is empty: give words, identifiers or a question",
+                ));
+            }
+            if p.query.len() > 4096 {
+                return Err(ErrorObject::new(
+                    codes::INVALID_PARAMS,
+                    "query is longer than 4096 bytes: ask more briefly",
+                ));
+            }
+            let partial = !ix.is_ready();
+            let r = ix
+                .search(arranger_context::SearchRequest {
+                    query: p.query,
+                    k: p.k.unwrap_or(10).clamp(1, 50) as usize,
+                    budget_tokens: p.budget_tokens.unwrap_or(4000).clamp(100, 32_000) as usize,
+                    seed_paths: p.paths,
+                    memory: p.memory.unwrap_or(true),
+                })
+                .await
+                .map_err(index_error)?;
+            IndexSearchResult {
+                snippets: r.snippets,
+                tokens: r.tokens,
+                truncated: r.truncated,
+                partial,
+            }
+        }),
+        IndexSymbols::NAME => call!(IndexSymbols, |p| {
+            let ix = index(ctx)?;
+            if p.query.trim().is_empty() || p.query.len() > 256 {
+                return Err(ErrorObject::new(
+                    codes::INVALID_PARAMS,
+                    "query must be a symbol name of 1 to 256 bytes",
+                ));
+            }
+            let limit = p.limit.unwrap_or(50).clamp(1, 500) as usize;
+            IndexSymbolsResult {
+                symbols: ix.symbols(p.query, p.mode, limit).await,
+            }
+        }),
         ConfigGet::NAME => call!(ConfigGet, |_p| store
             .get_config()
             .await
@@ -669,5 +715,22 @@ pub async fn dispatch(
             codes::METHOD_NOT_FOUND,
             format!("no method {other:?}; server.info lists the methods this server answers"),
         )),
+    }
+}
+
+/// The user's index, or an error saying why there is none.
+fn index(ctx: &SessionContext) -> Result<&Arc<arranger_team::context::LiveIndex>, ErrorObject> {
+    ctx.team.index().ok_or_else(|| {
+        ErrorObject::new(
+            codes::UNAVAILABLE,
+            "the workspace index could not be started (see the server log); plain search (fs.search) still works",
+        )
+    })
+}
+
+fn index_error(e: arranger_context::IndexError) -> ErrorObject {
+    match e {
+        arranger_context::IndexError::BadQuery(m) => ErrorObject::new(codes::INVALID_PARAMS, m),
+        other => ErrorObject::new(codes::UNAVAILABLE, other.to_string()),
     }
 }

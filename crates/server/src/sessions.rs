@@ -311,7 +311,7 @@ impl SessionManager {
             },
         );
         tracing::debug!(user = %user.id, "session context activated");
-        Ok(Arc::new(SessionContext {
+        let ctx = Arc::new(SessionContext {
             user,
             host,
             store,
@@ -322,7 +322,22 @@ impl SessionManager {
             last_active: AtomicI64::new(now_ms()),
             files: Mutex::new(FileFeed::default()),
             watch_hub: self.watch_hub.clone(),
-        }))
+        });
+        // The index follows the workspace from now on. Setting up a watch walks the
+        // workspace: keep it off the runtime's threads.
+        if let Some(index) = ctx.team.index().cloned() {
+            let c = Arc::downgrade(&ctx);
+            tokio::spawn(async move {
+                let files = tokio::task::spawn_blocking(move || {
+                    c.upgrade().and_then(|c| c.subscribe_files())
+                })
+                .await;
+                if let Ok(Some(files)) = files {
+                    index.follow_files(files);
+                }
+            });
+        }
+        Ok(ctx)
     }
 
     /// Closes idle SQLite handles and drops contexts without connections that have been

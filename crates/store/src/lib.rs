@@ -37,7 +37,8 @@ pub use mcp_store::{MAX_MCP_SERVERS, MAX_SECRETS};
 pub use policy_store::{Decided, MAX_RULES};
 pub use secrets::SecretBox;
 pub use team_store::{
-    AgentPatch, MAX_FULL_OUTPUT_BYTES, MAX_TOOL_OUTPUT_BYTES, StepOwner, ToolRunStart, cap_output,
+    AgentPatch, MAX_CONTEXT_REFS, MAX_FULL_OUTPUT_BYTES, MAX_TOOL_OUTPUT_BYTES, StepOwner,
+    ToolRunStart, cap_output,
 };
 pub use user_store::{NewTask, PostOutcome, UserStore, open_handles, set_open_handle_limit};
 

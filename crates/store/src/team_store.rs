@@ -4,13 +4,16 @@
 use crate::user_store::{Events, broadcast_in, load_task, transition};
 use crate::{StoreError, UserStore, new_id, now_ms};
 use arranger_domain::{
-    Agent, AgentId, AgentModel, AgentRole, AssistRequest, AssistStatus, DecisionKind, EventKind,
-    Notice, Risk, RiskPart, Score, Step, StepKind, Task, TaskId, TaskStatus, ToolDecision, ToolRun,
-    ToolRunStatus, Usage,
+    Agent, AgentId, AgentModel, AgentRole, AssistRequest, AssistStatus, ContextRef, DecisionKind,
+    EventKind, Notice, Risk, RiskPart, Score, Step, StepKind, Task, TaskId, TaskStatus,
+    ToolDecision, ToolRun, ToolRunStatus, Usage,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 use std::sync::Arc;
+
+/// Most context references a task keeps.
+pub const MAX_CONTEXT_REFS: usize = 64;
 
 /// Which record a step belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -490,6 +493,48 @@ impl UserStore {
             if let Some(notice) = announce {
                 broadcast_in(ev, &task.session_id, notice)?;
             }
+            Ok(task)
+        })
+        .await
+    }
+
+    /// Adds `refs` to the context a task used (already recorded ones are kept; a ref
+    /// with the same path and span is not added twice; at most [`MAX_CONTEXT_REFS`] are
+    /// kept, oldest dropped first). Returns the task, with a `task_updated` event when
+    /// anything was added.
+    pub async fn add_context_refs(
+        &self,
+        id: TaskId,
+        refs: Vec<ContextRef>,
+    ) -> Result<Task, StoreError> {
+        self.write(move |ev| {
+            let mut task = load_task(ev.tx, &id)?;
+            let before = task.context_refs.len();
+            for r in refs {
+                let same = |o: &ContextRef| {
+                    o.path == r.path && o.start_line == r.start_line && o.end_line == r.end_line
+                };
+                if !task.context_refs.iter().any(same) {
+                    task.context_refs.push(r);
+                }
+            }
+            if task.context_refs.len() == before {
+                return Ok(task);
+            }
+            let excess = task.context_refs.len().saturating_sub(MAX_CONTEXT_REFS);
+            task.context_refs.drain(..excess);
+            task.updated_at = now_ms();
+            let json = serde_json::to_string(&task.context_refs).map_err(StoreError::corrupt)?;
+            ev.tx
+                .prepare_cached(
+                    "UPDATE tasks SET context_refs = ?2, updated_at = ?3 WHERE id = ?1",
+                )?
+                .execute(params![id.as_str(), json, task.updated_at])?;
+            ev.record(EventKind::TaskUpdated {
+                task: task.clone(),
+                from: None,
+                reason: None,
+            })?;
             Ok(task)
         })
         .await

@@ -518,6 +518,20 @@ impl UserStore {
         .await
     }
 
+    /// The newest `limit` messages of all sessions, newest first (the context engine's
+    /// memory of the Blackboard).
+    pub async fn recent_messages(&self, limit: usize) -> Result<Vec<Message>, StoreError> {
+        self.call(move |conn, _| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, session_id, author_kind, author_name, text, task_id, created_at, notice
+                 FROM messages ORDER BY n DESC LIMIT ?1",
+            )?;
+            let rows = stmt.query_map(params![limit as i64], message_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
     /// Messages of a session, newest last: at most `limit` messages older than `before`
     /// (or the newest ones), and whether older ones remain.
     pub async fn history(

@@ -30,6 +30,9 @@ pub(crate) enum Outcome {
     Cancelled,
 }
 
+/// Tokens of context the index adds to a task's first instruction.
+const FIRST_CONTEXT_TOKENS: usize = 1_500;
+
 /// Where a run's steps go and what it may do.
 pub(crate) struct RunSpec {
     pub owner: StepOwner,
@@ -313,7 +316,7 @@ impl Team {
         self.store
             .append_step(owner.clone(), StepKind::Instruction { text })
             .await?;
-        let read_only = ["read_file", "list_dir", "search"];
+        let read_only = ["read_file", "list_dir", "search", "find_symbol"];
         let spec = RunSpec {
             owner,
             task: None,
@@ -340,6 +343,42 @@ impl Team {
         }
     }
 
+    /// What the index finds for a task's first instruction: code and earlier work, as a
+    /// section to append (empty when the index is not ready or finds nothing). The
+    /// snippets become the task's first `context_refs`.
+    async fn first_context(&self, task: &Task, text: &str) -> String {
+        let Some(index) = self.index.as_ref().filter(|ix| ix.is_ready()) else {
+            return String::new();
+        };
+        let req = arranger_context::SearchRequest {
+            query: text.to_owned(),
+            k: 8,
+            budget_tokens: FIRST_CONTEXT_TOKENS,
+            seed_paths: Vec::new(),
+            memory: true,
+        };
+        let own = format!("task:{}", task.id);
+        let snippets: Vec<_> = match index.search(req).await {
+            Ok(r) => r.snippets.into_iter().filter(|s| s.path != own).collect(),
+            Err(e) => {
+                tracing::debug!(user = %self.user, error = %e, "no first context");
+                return String::new();
+            }
+        };
+        if snippets.is_empty() {
+            return String::new();
+        }
+        let refs = crate::tools::snippet_refs(&snippets);
+        if let Err(e) = self.store.add_context_refs(task.id.clone(), refs).await {
+            tracing::warn!(user = %self.user, error = %e, "context refs not recorded");
+        }
+        format!(
+            "\n\nContext the workspace index found for this task (code, and related earlier tasks \
+             and messages; cite earlier work you build on):\n{}",
+            crate::tools::format_snippets(&snippets, false)
+        )
+    }
+
     /// Runs one attempt of a task by `agent` and records how it ended.
     pub(crate) async fn run_task(
         self: Arc<Self>,
@@ -351,11 +390,12 @@ impl Team {
         let result = async {
             let mut steps = self.store.steps(owner.clone()).await?;
             if steps.is_empty() {
-                let text = if task.description.trim().is_empty() {
+                let mut text = if task.description.trim().is_empty() {
                     task.title.clone()
                 } else {
                     format!("{}\n\n{}", task.title, task.description)
                 };
+                text.push_str(&self.first_context(&task, &text).await);
                 steps.push(self.store.append_step(owner.clone(), StepKind::Instruction { text }).await?);
             } else if task.attempts > 1 {
                 let note = format!(
@@ -741,7 +781,15 @@ impl Team {
                 Control::Continue,
             )
         } else {
-            let outcome = run_worker_tool(&self.host, call).await;
+            let mut outcome = run_worker_tool(&self.host, self.index.as_deref(), call).await;
+            if let Some(t) = spec.task.as_ref()
+                && !outcome.refs.is_empty()
+            {
+                let refs = std::mem::take(&mut outcome.refs);
+                if let Err(e) = self.store.add_context_refs(t.clone(), refs).await {
+                    tracing::warn!(user = %self.user, error = %e, "context refs not recorded");
+                }
+            }
             match outcome.control {
                 Control::Assist { question } if spec.may_assist => {
                     match spec.task.as_ref().and(task) {

@@ -6,6 +6,7 @@
 //! `UserHost` and `UserStore` and nothing else of any user; everything it does runs inside
 //! `with_user` for that user. What users share — the LLM pool — is in [`TeamServices`].
 
+pub mod context;
 pub mod defaults;
 mod engine;
 mod gateway;

@@ -1,5 +1,6 @@
 //! One user's team at run time: activation, the event listener, the Scheduler.
 
+use crate::context::LiveIndex;
 use crate::defaults::default_team;
 use arranger_domain::{
     Agent, AgentDelta, AgentId, AgentRole, Author, EventKind, Needs, Notice, SessionId, StepKind,
@@ -24,6 +25,8 @@ pub struct TeamServices {
     pub secrets: Arc<arranger_store::SecretBox>,
     /// Every user's MCP servers; their tools join each worker's tools.
     pub mcp: Arc<arranger_mcp::McpHub>,
+    /// Parses of file contents shared by every user's index (content-addressed).
+    pub parse_cache: Arc<arranger_context::ParseCache>,
 }
 
 /// Limits of a team (the `[team]` table of `<data-dir>/config.toml`).
@@ -88,6 +91,8 @@ pub struct Team {
     pub(crate) touched: Mutex<std::collections::HashSet<TaskId>>,
     /// Sessions already told that no model is configured.
     pub(crate) told_no_model: Mutex<Vec<SessionId>>,
+    /// The user's context-engine index (`None` when the workspace could not be opened).
+    pub(crate) index: Option<Arc<LiveIndex>>,
 }
 
 impl Team {
@@ -114,6 +119,18 @@ impl Team {
             }
         }
         let (deltas, _) = broadcast::channel(64);
+        let index = match LiveIndex::start(
+            user.clone(),
+            host.workspace().root().to_path_buf(),
+            store.clone(),
+            services.parse_cache.clone(),
+        ) {
+            Ok(ix) => Some(ix),
+            Err(e) => {
+                tracing::warn!(user = %user, error = %e, "no workspace index");
+                None
+            }
+        };
         let team = Arc::new(Team {
             user,
             host,
@@ -129,6 +146,7 @@ impl Team {
             shutdown: CancellationToken::new(),
             told_no_model: Mutex::new(Vec::new()),
             touched: Mutex::new(std::collections::HashSet::new()),
+            index,
         });
         let listener = team.clone();
         tokio::spawn(with_user(team.user.clone(), async move {
@@ -153,6 +171,11 @@ impl Team {
         Ok(team)
     }
 
+    /// The user's workspace index, if it could be started.
+    pub fn index(&self) -> Option<&Arc<LiveIndex>> {
+        self.index.as_ref()
+    }
+
     /// What this team shares with every other (the LLM pool).
     pub fn services(&self) -> &Arc<TeamServices> {
         &self.services
@@ -172,6 +195,9 @@ impl Team {
     /// on the next activation they are reassigned).
     pub fn shutdown(&self) {
         self.shutdown.cancel();
+        if let Some(ix) = &self.index {
+            ix.stop();
+        }
         if let Ok(running) = self.running.lock() {
             for (token, _) in running.values() {
                 token.cancel();

@@ -1,7 +1,9 @@
 //! The agents' tools: their JSON-Schema definitions, and the Worker tools' execution on
 //! the user's host API. Every failure becomes a message the agent reads and can act on.
 
-use arranger_domain::ToolCall;
+use crate::context::LiveIndex;
+use arranger_context::SearchRequest;
+use arranger_domain::{ContextRef, Snippet, SnippetSource, SymbolKind, SymbolMatch, ToolCall};
 use arranger_host::{HostError, UserHost, WriteOptions};
 use serde_json::{Value, json};
 
@@ -55,10 +57,25 @@ pub fn worker_tools() -> Vec<ToolSpec> {
         ),
         spec(
             "search",
-            "Search the workspace's text files. Returns path:line: text for each match.",
+            "Find code and earlier work. mode \"ranked\" (default): the workspace index's best snippets for a question, \
+             words or identifiers (definitions, full-text ranking, the code's reference graph, and the user's earlier tasks \
+             and messages), each with the reason it was chosen. mode \"exact\" or \"regex\": every matching line, as path:line: text.",
             json!({"type": "object", "properties": {
-                "query": {"type": "string"}, "regex": {"type": "boolean", "description": "treat query as a regular expression"},
-                "path": {"type": "string", "description": "only under this directory"}}, "required": ["query"]}),
+                "query": {"type": "string"},
+                "mode": {"type": "string", "enum": ["ranked", "exact", "regex"]},
+                "regex": {"type": "boolean", "description": "same as mode \"regex\""},
+                "path": {"type": "string", "description": "exact/regex: only under this directory"},
+                "budget_tokens": {"type": "integer", "minimum": 200, "maximum": 16000, "description": "ranked: how much text to return (default 3000)"}},
+                "required": ["query"]}),
+        ),
+        spec(
+            "find_symbol",
+            "Find where a function, type, class, method or constant is defined: its file, lines, scope and signature. \
+             match \"exact\" (default), \"prefix\" or \"fuzzy\".",
+            json!({"type": "object", "properties": {
+                "name": {"type": "string"},
+                "match": {"type": "string", "enum": ["exact", "prefix", "fuzzy"]}},
+                "required": ["name"]}),
         ),
         spec(
             "terminal_start",
@@ -186,6 +203,8 @@ pub struct ToolOutcome {
     pub control: Control,
     /// The whole output when `output` shows only part of it (kept with the tool run).
     pub full: Option<String>,
+    /// Context the call used (files read, snippets found), for the task's `context_refs`.
+    pub refs: Vec<ContextRef>,
 }
 
 /// A terminal's output for the agent, within [`AGENT_OUTPUT_BYTES`] (its tail).
@@ -248,6 +267,7 @@ impl ToolOutcome {
             is_error: false,
             control: Control::Continue,
             full: None,
+            refs: Vec::new(),
         }
     }
 
@@ -257,6 +277,7 @@ impl ToolOutcome {
             is_error: true,
             control: Control::Continue,
             full: None,
+            refs: Vec::new(),
         }
     }
 }
@@ -274,13 +295,21 @@ fn host_err(e: HostError) -> ToolOutcome {
 }
 
 /// Runs one Worker tool on the user's host. Never panics on anything a model sends.
-pub async fn run_worker_tool(host: &UserHost, call: &ToolCall) -> ToolOutcome {
-    match run(host, call).await {
+pub async fn run_worker_tool(
+    host: &UserHost,
+    index: Option<&LiveIndex>,
+    call: &ToolCall,
+) -> ToolOutcome {
+    match run(host, index, call).await {
         Ok(o) | Err(o) => o,
     }
 }
 
-async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcome> {
+async fn run(
+    host: &UserHost,
+    index: Option<&LiveIndex>,
+    call: &ToolCall,
+) -> Result<ToolOutcome, ToolOutcome> {
     let args = &call.arguments;
     if !args.is_object() {
         return Err(ToolOutcome::err(format!(
@@ -293,12 +322,18 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
             let data = host.read(path.to_owned()).await.map_err(host_err)?;
             let text = String::from_utf8(data)
                 .map_err(|_| ToolOutcome::err(format!("{path} is not a text file (not UTF-8)")))?;
-            if text.len() > READ_LIMIT {
-                let cut = arranger_store::cap_output(&text, READ_LIMIT);
-                ToolOutcome::ok(cut)
+            let mut out = if text.len() > READ_LIMIT {
+                ToolOutcome::ok(arranger_store::cap_output(&text, READ_LIMIT))
             } else {
                 ToolOutcome::ok(text)
-            }
+            };
+            out.refs.push(ContextRef {
+                path: path.to_owned(),
+                start_line: None,
+                end_line: None,
+                reason: Some("read by the agent".into()),
+            });
+            out
         }
         "write_file" => {
             let path = arg_str(args, "path")?;
@@ -429,18 +464,41 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
         }
         "search" => {
             let query = arg_str(args, "query")?;
-            let regex = args.get("regex").and_then(Value::as_bool).unwrap_or(false);
+            let mode = match args.get("mode").and_then(Value::as_str) {
+                Some(m @ ("ranked" | "exact" | "regex")) => m,
+                Some(other) => {
+                    return Err(ToolOutcome::err(format!(
+                        "unknown mode {other:?}: use \"ranked\", \"exact\" or \"regex\""
+                    )));
+                }
+                None if args.get("regex").and_then(Value::as_bool) == Some(true) => "regex",
+                None => "ranked",
+            };
             let under = args
                 .get("path")
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_owned();
+            let mut note = "";
+            if mode == "ranked" {
+                match index {
+                    Some(ix) if ix.is_ready() => {
+                        let budget = args
+                            .get("budget_tokens")
+                            .and_then(Value::as_u64)
+                            .unwrap_or(3_000)
+                            .clamp(200, 16_000) as usize;
+                        return Ok(ranked_search(ix, query, budget).await);
+                    }
+                    _ => note = "[the workspace index is not ready yet: plain text matches]\n",
+                }
+            }
             let r = host
-                .search(query.to_owned(), !regex, under, 200)
+                .search(query.to_owned(), mode != "regex", under, 200)
                 .await
                 .map_err(host_err)?;
             if r.hits.is_empty() {
-                ToolOutcome::ok(format!("no matches in {} files", r.files))
+                ToolOutcome::ok(format!("{note}no matches in {} files", r.files))
             } else {
                 let mut lines: Vec<String> = r
                     .hits
@@ -450,7 +508,63 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                 if r.truncated {
                     lines.push("[more matches not shown; narrow the query or the path]".into());
                 }
-                ToolOutcome::ok(lines.join("\n"))
+                ToolOutcome::ok(format!("{note}{}", lines.join("\n")))
+            }
+        }
+        "find_symbol" => {
+            let name = arg_str(args, "name")?;
+            let mode = match args.get("match").and_then(Value::as_str) {
+                None | Some("exact") => SymbolMatch::Exact,
+                Some("prefix") => SymbolMatch::Prefix,
+                Some("fuzzy") => SymbolMatch::Fuzzy,
+                Some(other) => {
+                    return Err(ToolOutcome::err(format!(
+                        "unknown match {other:?}: use \"exact\", \"prefix\" or \"fuzzy\""
+                    )));
+                }
+            };
+            let Some(ix) = index.filter(|ix| ix.is_ready()) else {
+                return Err(ToolOutcome::err(
+                    "the workspace index is not ready yet; use search with mode \"exact\"",
+                ));
+            };
+            let found = ix.symbols(name.to_owned(), mode, 20).await;
+            if found.is_empty() {
+                ToolOutcome::ok(format!(
+                    "no definition of {name:?} found; try match \"fuzzy\" or search"
+                ))
+            } else {
+                let mut out = ToolOutcome::ok(
+                    found
+                        .iter()
+                        .map(|s| {
+                            format!(
+                                "{}:{}-{}: {} {}{}",
+                                s.path,
+                                s.start_line,
+                                s.end_line,
+                                kind_word(s.kind),
+                                s.signature,
+                                s.scope
+                                    .as_deref()
+                                    .map(|sc| format!("  (in {sc})"))
+                                    .unwrap_or_default()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+                out.refs = found
+                    .iter()
+                    .take(3)
+                    .map(|s| ContextRef {
+                        path: s.path.clone(),
+                        start_line: Some(s.start_line),
+                        end_line: Some(s.end_line),
+                        reason: Some(format!("defines `{}`", s.name)),
+                    })
+                    .collect();
+                out
             }
         }
         "run_command" => {
@@ -490,6 +604,7 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                     question: question.to_owned(),
                 },
                 full: None,
+                refs: Vec::new(),
             }
         }
         "block_task" => {
@@ -504,6 +619,7 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                     reason: reason.to_owned(),
                 },
                 full: None,
+                refs: Vec::new(),
             }
         }
         "complete_task" => {
@@ -520,6 +636,7 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
                     summary: summary.to_owned(),
                 },
                 full: None,
+                refs: Vec::new(),
             }
         }
         other => {
@@ -530,6 +647,83 @@ async fn run(host: &UserHost, call: &ToolCall) -> Result<ToolOutcome, ToolOutcom
             ))
         }
     })
+}
+
+/// A word for a symbol kind, as the agent reads it.
+fn kind_word(kind: SymbolKind) -> &'static str {
+    match kind {
+        SymbolKind::Function => "fn",
+        SymbolKind::Method => "method",
+        SymbolKind::Class => "class",
+        SymbolKind::Struct => "struct",
+        SymbolKind::Enum => "enum",
+        SymbolKind::Trait => "trait",
+        SymbolKind::Interface => "interface",
+        SymbolKind::Type => "type",
+        SymbolKind::Module => "module",
+        SymbolKind::Constant => "const",
+        SymbolKind::Macro => "macro",
+    }
+}
+
+/// The index's ranked snippets for a query, as the agent reads them, with the refs.
+pub(crate) async fn ranked_search(index: &LiveIndex, query: &str, budget: usize) -> ToolOutcome {
+    let req = SearchRequest {
+        query: query.to_owned(),
+        k: 10,
+        budget_tokens: budget,
+        seed_paths: Vec::new(),
+        memory: true,
+    };
+    match index.search(req).await {
+        Err(e) => ToolOutcome::err(format!("error: {e}")),
+        Ok(r) if r.snippets.is_empty() => {
+            ToolOutcome::ok("nothing found; try other words, find_symbol, or mode \"exact\"")
+        }
+        Ok(r) => {
+            let mut out = ToolOutcome::ok(format_snippets(&r.snippets, r.truncated));
+            out.refs = snippet_refs(&r.snippets);
+            out
+        }
+    }
+}
+
+/// Snippets as text for a model: a header per snippet (where, why), then its text.
+pub(crate) fn format_snippets(snippets: &[Snippet], truncated: bool) -> String {
+    let mut s = String::new();
+    for sn in snippets {
+        let place = match sn.source {
+            SnippetSource::Code => format!("{}:{}-{}", sn.path, sn.start_line, sn.end_line),
+            _ => sn.path.clone(),
+        };
+        let sym = sn
+            .symbol
+            .as_deref()
+            .map(|x| format!(" `{x}`"))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "── {place}{sym} — {}\n{}\n",
+            sn.reason,
+            sn.text.trim_end()
+        ));
+    }
+    if truncated {
+        s.push_str("[more results did not fit; ask more precisely or raise budget_tokens]\n");
+    }
+    s
+}
+
+/// The context references of snippets.
+pub(crate) fn snippet_refs(snippets: &[Snippet]) -> Vec<ContextRef> {
+    snippets
+        .iter()
+        .map(|sn| ContextRef {
+            path: sn.path.clone(),
+            start_line: (sn.source == SnippetSource::Code).then_some(sn.start_line),
+            end_line: (sn.source == SnippetSource::Code).then_some(sn.end_line),
+            reason: Some(sn.reason.clone()),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -555,27 +749,27 @@ mod tests {
         let store = UserStore::new(t.path().join("state.db"), Arc::new(LocalBus::new(8)));
         let host = UserHost::new(UserId::new("u"), Workspace::new(t.path().join("ws")), store);
         with_user(UserId::new("u"), async {
-            let w = run_worker_tool(&host, &call("write_file", json!({"path": "src/a.rs", "content": "fn a() {}\nfn a() {}\n"}))).await;
+            let w = run_worker_tool(&host, None, &call("write_file", json!({"path": "src/a.rs", "content": "fn a() {}\nfn a() {}\n"}))).await;
             assert!(!w.is_error, "{}", w.output);
-            let e = run_worker_tool(&host, &call("edit_file", json!({"path": "src/a.rs", "old_text": "fn a", "new_text": "fn b"}))).await;
+            let e = run_worker_tool(&host, None, &call("edit_file", json!({"path": "src/a.rs", "old_text": "fn a", "new_text": "fn b"}))).await;
             assert!(e.is_error && e.output.contains("2 times"), "{}", e.output);
-            let e = run_worker_tool(&host, &call("edit_file", json!({"path": "src/a.rs", "old_text": "fn a", "new_text": "fn b", "replace_all": true}))).await;
+            let e = run_worker_tool(&host, None, &call("edit_file", json!({"path": "src/a.rs", "old_text": "fn a", "new_text": "fn b", "replace_all": true}))).await;
             assert!(!e.is_error, "{}", e.output);
-            let r = run_worker_tool(&host, &call("read_file", json!({"path": "src/a.rs"}))).await;
+            let r = run_worker_tool(&host, None, &call("read_file", json!({"path": "src/a.rs"}))).await;
             assert_eq!(r.output, "fn b() {}\nfn b() {}\n");
-            let s = run_worker_tool(&host, &call("search", json!({"query": "fn b"}))).await;
+            let s = run_worker_tool(&host, None, &call("search", json!({"query": "fn b"}))).await;
             assert!(s.output.starts_with("src/a.rs:1:"), "{}", s.output);
-            let l = run_worker_tool(&host, &call("list_dir", json!({}))).await;
+            let l = run_worker_tool(&host, None, &call("list_dir", json!({}))).await;
             assert_eq!(l.output, "src/");
-            let bad = run_worker_tool(&host, &call("read_file", json!({"path": "../../etc/passwd"}))).await;
+            let bad = run_worker_tool(&host, None, &call("read_file", json!({"path": "../../etc/passwd"}))).await;
             assert!(bad.is_error);
-            let missing = run_worker_tool(&host, &call("read_file", json!({}))).await;
+            let missing = run_worker_tool(&host, None, &call("read_file", json!({}))).await;
             assert!(missing.is_error && missing.output.contains("path"));
-            let nonobj = run_worker_tool(&host, &call("read_file", json!("src/a.rs"))).await;
+            let nonobj = run_worker_tool(&host, None, &call("read_file", json!("src/a.rs"))).await;
             assert!(nonobj.is_error);
-            let unknown = run_worker_tool(&host, &call("rm_rf", json!({}))).await;
+            let unknown = run_worker_tool(&host, None, &call("rm_rf", json!({}))).await;
             assert!(unknown.is_error && unknown.output.contains("complete_task"));
-            let done = run_worker_tool(&host, &call("complete_task", json!({"summary": "renamed a to b"}))).await;
+            let done = run_worker_tool(&host, None, &call("complete_task", json!({"summary": "renamed a to b"}))).await;
             assert_eq!(done.control, Control::Complete { summary: "renamed a to b".into() });
         })
         .await;

@@ -1,0 +1,308 @@
+//! [`LiveIndex`]: one user's context-engine index, built in the background when the user's
+//! context starts and kept fresh from the file watcher and the user's own events.
+//!
+//! The index itself ([`arranger_context::WorkspaceIndex`]) is synchronous CPU work; this
+//! wrapper runs it on blocking threads, feeds it changed paths (coalesced over a short
+//! window, one index commit per batch) and memory documents (the user's tasks and
+//! Blackboard messages), and publishes its [`IndexStatus`] for the status bar.
+
+use arranger_context::{
+    IndexError, MemoryDoc, ParseCache, SearchRequest, SearchResult, WorkspaceIndex,
+};
+use arranger_domain::fs::FileChange;
+use arranger_domain::{
+    Author, EventKind, IndexState, IndexStatus, Message, SnippetSource, SymbolInfo, SymbolMatch,
+    Task, UserId,
+};
+use arranger_host::with_user;
+use arranger_llm::CancellationToken;
+use arranger_store::UserStore;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// How long changes are gathered into one index update (the watcher's own debounce
+/// comes first).
+const COALESCE: Duration = Duration::from_millis(40);
+/// Blackboard messages indexed as memory when the index starts.
+const MEMORY_MESSAGES: usize = 2_000;
+
+enum Input {
+    Paths(Vec<String>),
+    Memory(MemoryDoc),
+}
+
+/// One user's live index.
+pub struct LiveIndex {
+    index: Arc<WorkspaceIndex>,
+    status: watch::Sender<IndexStatus>,
+    input: mpsc::UnboundedSender<Input>,
+    stop: CancellationToken,
+}
+
+impl Drop for LiveIndex {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl LiveIndex {
+    /// Starts indexing `root` (the user's workspace) and the user's tasks and messages in
+    /// the background. Call inside `with_user(user)`.
+    pub fn start(
+        user: UserId,
+        root: PathBuf,
+        store: UserStore,
+        cache: Arc<ParseCache>,
+    ) -> Result<Arc<LiveIndex>, IndexError> {
+        let dir = cap_std::fs::Dir::open_ambient_dir(&root, cap_std::ambient_authority())
+            .map_err(|e| IndexError::Io(e.kind().to_string()))?;
+        let index = Arc::new(WorkspaceIndex::new(root, dir, cache));
+        let (status, _) = watch::channel(IndexStatus::default());
+        let (input, inputs) = mpsc::unbounded_channel();
+        let live = Arc::new(LiveIndex {
+            index: index.clone(),
+            status: status.clone(),
+            input: input.clone(),
+            stop: CancellationToken::new(),
+        });
+        let stop = live.stop.clone();
+        tokio::spawn(with_user(user.clone(), async move {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = run(user, index, store, status, input, inputs) => {}
+            }
+        }));
+        Ok(live)
+    }
+
+    /// Stops following changes (the user's context is going away).
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+
+    /// The index's state now.
+    pub fn status(&self) -> IndexStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Follows the index's state (for the status bar).
+    pub fn subscribe(&self) -> watch::Receiver<IndexStatus> {
+        self.status.subscribe()
+    }
+
+    /// Whether the first build finished.
+    pub fn is_ready(&self) -> bool {
+        self.status.borrow().state == IndexState::Ready
+    }
+
+    /// Feeds the file watcher's changes of the user's workspace to the index, until the
+    /// feed closes or the index stops.
+    pub fn follow_files(&self, mut files: broadcast::Receiver<Arc<Vec<FileChange>>>) {
+        let input = self.input.clone();
+        let stop = self.stop.clone();
+        tokio::spawn(async move {
+            loop {
+                let batch = tokio::select! {
+                    _ = stop.cancelled() => return,
+                    b = files.recv() => b,
+                };
+                let paths = match batch {
+                    Ok(b) => b.iter().map(|c| c.path.clone()).collect(),
+                    // Missed changes: look at everything again (unchanged files are
+                    // recognised by size and time, so this is cheap).
+                    Err(broadcast::error::RecvError::Lagged(_)) => vec![String::new()],
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                if input.send(Input::Paths(paths)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Makes changes to these workspace-relative paths searchable now (the agents' own
+    /// writes, which need not wait for the watcher).
+    pub fn touch(&self, paths: Vec<String>) {
+        let _ = self.input.send(Input::Paths(paths));
+    }
+
+    /// Fused, budgeted search (see [`WorkspaceIndex::search`]).
+    pub async fn search(&self, req: SearchRequest) -> Result<SearchResult, IndexError> {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.search(&req))
+            .await
+            .map_err(|e| IndexError::Io(format!("the search stopped: {e}")))?
+    }
+
+    /// Symbol lookup.
+    pub async fn symbols(&self, query: String, mode: SymbolMatch, limit: usize) -> Vec<SymbolInfo> {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.symbols(&query, mode, limit))
+            .await
+            .unwrap_or_default()
+    }
+}
+
+/// The memory document of a task: its title, description and report.
+pub fn task_memory(task: &Task) -> MemoryDoc {
+    let mut text = task.title.clone();
+    if !task.description.trim().is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&task.description);
+    }
+    if let Some(report) = &task.report {
+        text.push_str("\n\nReport: ");
+        text.push_str(report);
+    }
+    MemoryDoc {
+        id: format!("task:{}", task.id),
+        source: SnippetSource::Task,
+        title: format!("task \"{}\" ({})", task.title, task.status.as_str()),
+        text,
+        at: task.updated_at,
+    }
+}
+
+/// The memory document of a Blackboard message (`None` for system broadcasts, which
+/// repeat what tasks say).
+pub fn message_memory(m: &Message) -> Option<MemoryDoc> {
+    let who = match &m.author {
+        Author::User => "the user".to_owned(),
+        Author::Agent { name } => name.clone(),
+        Author::System => return None,
+    };
+    Some(MemoryDoc {
+        id: format!("message:{}", m.id),
+        source: SnippetSource::Message,
+        title: format!("{who} on the Blackboard"),
+        text: m.text.clone(),
+        at: m.created_at,
+    })
+}
+
+async fn run(
+    user: UserId,
+    index: Arc<WorkspaceIndex>,
+    store: UserStore,
+    status: watch::Sender<IndexStatus>,
+    input: mpsc::UnboundedSender<Input>,
+    mut inputs: mpsc::UnboundedReceiver<Input>,
+) {
+    // Memory follows the user's events from now on (what happens during the build waits
+    // in the channel).
+    let mut events = store.subscribe();
+    let feed = input.clone();
+    tokio::spawn(async move {
+        loop {
+            let doc = match events.recv().await {
+                Ok(ev) => match &ev.kind {
+                    EventKind::MessageAdded { message } => message_memory(message),
+                    EventKind::TaskCreated { task } => Some(task_memory(task)),
+                    EventKind::TaskUpdated { task, from, .. } if from.is_some() => {
+                        Some(task_memory(task))
+                    }
+                    _ => None,
+                },
+                Err(broadcast::error::RecvError::Lagged(_)) => None,
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            if let Some(doc) = doc
+                && feed.send(Input::Memory(doc)).is_err()
+            {
+                return;
+            }
+        }
+    });
+    drop(input);
+
+    status.send_replace(IndexStatus {
+        state: IndexState::Building,
+        ..IndexStatus::default()
+    });
+    let built = {
+        let index = index.clone();
+        let progress = status.clone();
+        tokio::task::spawn_blocking(move || {
+            index.build(&|s: &IndexStatus| {
+                progress.send_replace(s.clone());
+            })
+        })
+        .await
+    };
+    match built {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return fail(&status, &user, e.to_string()),
+        Err(e) => return fail(&status, &user, format!("the build stopped: {e}")),
+    }
+    let mut memory = Vec::new();
+    match store.list_tasks(None, None).await {
+        Ok(tasks) => memory.extend(tasks.iter().map(task_memory)),
+        Err(e) => tracing::warn!(user = %user, error = %e, "tasks not indexed"),
+    }
+    match store.recent_messages(MEMORY_MESSAGES).await {
+        Ok(msgs) => memory.extend(msgs.iter().filter_map(message_memory)),
+        Err(e) => tracing::warn!(user = %user, error = %e, "messages not indexed"),
+    }
+    apply(&index, &status, Vec::new(), memory).await;
+
+    while let Some(first) = inputs.recv().await {
+        let mut paths = Vec::new();
+        let mut memory = Vec::new();
+        let mut take = |i: Input| match i {
+            Input::Paths(p) => paths.extend(p),
+            Input::Memory(d) => memory.push(d),
+        };
+        take(first);
+        let deadline = tokio::time::sleep(COALESCE);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => break,
+                next = inputs.recv() => match next {
+                    Some(i) => take(i),
+                    None => break,
+                },
+            }
+        }
+        apply(&index, &status, paths, memory).await;
+    }
+}
+
+/// Applies one batch of changed paths and memory documents, then publishes the status.
+async fn apply(
+    index: &Arc<WorkspaceIndex>,
+    status: &watch::Sender<IndexStatus>,
+    mut paths: Vec<String>,
+    memory: Vec<MemoryDoc>,
+) {
+    paths.sort();
+    paths.dedup();
+    let index2 = index.clone();
+    let done = tokio::task::spawn_blocking(move || -> Result<(), IndexError> {
+        for doc in memory {
+            index2.upsert_memory(doc)?;
+        }
+        if !paths.is_empty() {
+            index2.update(&paths)?;
+        }
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "index update failed"),
+        Err(e) => tracing::warn!(error = %e, "index update stopped"),
+    }
+    status.send_replace(index.status());
+}
+
+fn fail(status: &watch::Sender<IndexStatus>, user: &UserId, error: String) {
+    tracing::warn!(user = %user, error = %error, "the index could not be built");
+    status.send_replace(IndexStatus {
+        state: IndexState::Failed,
+        error: Some(error),
+        ..IndexStatus::default()
+    });
+}
