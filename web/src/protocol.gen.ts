@@ -648,6 +648,81 @@ export type FsWriteParams = {
   path: string;
 };
 
+/** Parameters of `index.search`. */
+export type IndexSearchParams = {
+  /** Pack the snippets into about this many tokens (default 4000, 100–32000). */
+  budget_tokens?: number | null;
+  /** At most this many snippets (default 10, at most 50). */
+  k?: number | null;
+  /** Include earlier tasks and Blackboard messages (default true). */
+  memory?: boolean | null;
+  /** Workspace-relative files the question is about: the reference graph's ranking
+   * starts from them. */
+  paths?: string[];
+  /** Words, identifiers or a question. */
+  query: string;
+};
+
+/** Result of `index.search`. */
+export type IndexSearchResult = {
+  /** Whether the index was still being built (results may be incomplete). */
+  partial: boolean;
+  /** Best first, each with the reason it was chosen. */
+  snippets: Snippet[];
+  /** Estimated tokens of all snippets. */
+  tokens: number;
+  /** More snippets qualified than fit in `k` or the budget. */
+  truncated: boolean;
+};
+
+/** What the index is doing. */
+export type IndexState = ("idle" | "building" | "ready" | "failed");
+
+/** The state of one user's workspace index, for the status bar and `index.status`. */
+export type IndexStatus = {
+  /** How long the last full build took, in milliseconds. */
+  build_ms?: number | null;
+  /** Bytes of source indexed. */
+  bytes: number;
+  /** Chunks (functions, classes, file sections) in the full-text index. */
+  chunks: number;
+  /** Why the build failed, if it did. */
+  error?: string | null;
+  /** Files indexed so far. */
+  files: number;
+  /** Files found by the walk (the build's goal; equals `files` once ready). */
+  files_total: number;
+  /** Files per language, most first. */
+  languages?: unknown[][];
+  /** Earlier tasks and messages indexed as memory. */
+  memory: number;
+  /** What the index is doing. */
+  state: IndexState;
+  /** Definitions in the symbol table. */
+  symbols: number;
+  /** When the index last changed (ms since the epoch). */
+  updated_at?: number | null;
+};
+
+/** Parameters of `index.symbols`. */
+export type IndexSymbolsParams = {
+  /** At most this many (default 50, at most 500). */
+  limit?: number | null;
+  /** How names match (default `exact`). */
+  match?: SymbolMatch;
+  /** A symbol name, a prefix of one, or letters of one in order. */
+  query: string;
+};
+
+/** Result of `index.symbols`. */
+export type IndexSymbolsResult = {
+  /** Definitions, best first. */
+  symbols: SymbolInfo[];
+};
+
+/** A programming language the index understands (tree-sitter symbols and chunks). */
+export type Lang = ("rust" | "python" | "java_script" | "type_script" | "tsx" | "go" | "java" | "c" | "cpp");
+
 /** The health of a language-model provider, as its circuit breaker sees it. */
 export type LlmHealth = {
   /** Calls holding a connection slot now (in `llm.status`). */
@@ -1102,6 +1177,31 @@ export type SessionRenameParams = {
   title: string;
 };
 
+/** One ranked piece of context: a span of a file, or an earlier task or message. */
+export type Snippet = {
+  /** Last line (inclusive). */
+  end_line: number;
+  /** Workspace-relative path (code), or `task:<id>` / `message:<id>`. */
+  path: string;
+  /** Why it was chosen ("defines `parse`; BM25 on parse, token"). */
+  reason: string;
+  /** Fused score; higher is better. Comparable only within one result. */
+  score: number;
+  /** Where it comes from. */
+  source: SnippetSource;
+  /** First line (1-based; 1 for tasks and messages). */
+  start_line: number;
+  /** The enclosing symbol of a code span (`impl Foo::parse`), if any. */
+  symbol?: string | null;
+  /** The text. */
+  text: string;
+  /** Estimated tokens of `text`. */
+  tokens: number;
+};
+
+/** Where a snippet comes from. */
+export type SnippetSource = ("code" | "task" | "message");
+
 /** Result of `state.get`. */
 export type StateGetResult = {
   /** The value, or `null` when the key is not set. */
@@ -1186,6 +1286,30 @@ export type Step = {
   /** The text. */
   text: string;
 });
+
+/** One definition in the symbol table. */
+export type SymbolInfo = {
+  /** Last line of the definition (inclusive). */
+  end_line: number;
+  /** What it is. */
+  kind: SymbolKind;
+  /** The symbol's name as written. */
+  name: string;
+  /** Workspace-relative path of the file defining it. */
+  path: string;
+  /** The enclosing scope (`impl Foo`, `class Bar`, `mod baz`), if any. */
+  scope?: string | null;
+  /** The definition's first line(s) up to its body: `fn parse(text: &str) -> Parsed`. */
+  signature: string;
+  /** First line of the definition (1-based). */
+  start_line: number;
+};
+
+/** What kind of thing a symbol names. */
+export type SymbolKind = ("function" | "method" | "class" | "struct" | "enum" | "trait" | "interface" | "type" | "module" | "constant" | "macro");
+
+/** How a symbol lookup matches names. */
+export type SymbolMatch = ("exact" | "prefix" | "fuzzy");
 
 /** A unit of work on a session's Blackboard (BRIEF B10). */
 export type Task = {
@@ -1652,6 +1776,15 @@ export interface Methods {
   "fs.stat": { params: FsPathParams; result: FileStat };
   /** Writes a file atomically (temporary file, then rename). */
   "fs.write": { params: FsWriteParams; result: FileStat };
+  /** Ranked search of the user's workspace and memory: definitions, full-text (BM25
+   *  with a code-aware tokenizer), the reference graph's PageRank and earlier tasks and
+   *  messages, fused and packed into a token budget, each snippet with its reason. */
+  "index.search": { params: IndexSearchParams; result: IndexSearchResult };
+  /** The state of the user's workspace index (also sent as `index.status`
+   *  notifications to subscribed connections as it changes). */
+  "index.status": { params: NoParams; result: IndexStatus };
+  /** Looks up definitions by name: exact, prefix or fuzzy. */
+  "index.symbols": { params: IndexSymbolsParams; result: IndexSymbolsResult };
   /** Whether a model is configured, and each provider's health and load (for a status bar). */
   "llm.status": { params: NoParams; result: LlmStatusResult };
   /** Adds or replaces an MCP server definition (checked; every secret it names must
@@ -1750,6 +1883,8 @@ export interface Notifications {
   "event": EventParams;
   /** Files changed in the user's workspace, seen by the file watcher. Only the owning user's connections receive it. */
   "fs.changed": FsChangedParams;
+  /** The user's workspace index changed: building progress (`files` of `files_total`), ready, or failed with `error`; sizes after each update. Coalesced: a slow connection gets the newest state. Only the owning user's subscribed connections receive it. */
+  "index.status": IndexStatus;
   /** One of the user's terminals exited (after its last output); `code` is 128 + the signal number when it was killed, e.g. by `terminal.close`. */
   "terminal.exit": TerminalExitParams;
   /** Output of one of the user's terminals, in order; `offset` counts bytes of the terminal's whole output. A connection that falls behind may miss chunks: `terminal.read` with `since` returns them from the scrollback. Only the owning user's subscribed connections receive it. */
