@@ -42,6 +42,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let size = index.size_bytes() as f64 / 1e6;
     println!("index size: {size:.1} MB = {:.2}x corpus", size / mb);
+    // Background merges finish and their inputs are collected.
+    std::thread::sleep(Duration::from_secs(5));
+    let size = index.size_bytes() as f64 / 1e6;
+    println!(
+        "index size after merges settle: {size:.1} MB = {:.2}x corpus",
+        size / mb
+    );
 
     let words = [
         "spawn blocking task",
