@@ -176,6 +176,8 @@ pub struct WorkspaceIndex {
     files_total: AtomicU64,
     files_done: AtomicU64,
     threads: usize,
+    /// Top-level names never indexed (the server's data directory inside a workspace).
+    hidden: Arc<Vec<String>>,
 }
 
 fn now_ms() -> Timestamp {
@@ -240,14 +242,14 @@ fn tokens_of(text: &str) -> usize {
 
 impl WorkspaceIndex {
     /// An empty index of the workspace at `root` (whose files are read only through `dir`).
-    pub fn new(root: PathBuf, dir: cap_std::fs::Dir, cache: Arc<ParseCache>) -> Self {
+    pub fn new(
+        root: PathBuf,
+        dir: cap_std::fs::Dir,
+        cache: Arc<ParseCache>,
+    ) -> Result<Self, IndexError> {
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let lexical = match LexicalIndex::new(threads.min(2)) {
-            Ok(l) => l,
-            // Creating an empty in-RAM index does no I/O; failing means a tantivy bug.
-            Err(e) => panic!("cannot create the in-RAM full-text index: {e}"),
-        };
-        Self {
+        let lexical = LexicalIndex::new(threads.min(2))?;
+        Ok(Self {
             root,
             dir,
             cache,
@@ -259,7 +261,23 @@ impl WorkspaceIndex {
             files_total: AtomicU64::new(0),
             files_done: AtomicU64::new(0),
             threads,
-        }
+            hidden: Arc::new(Vec::new()),
+        })
+    }
+
+    /// Never indexes these top-level names (and what is beneath them).
+    #[must_use]
+    pub fn with_hidden(mut self, names: Vec<String>) -> Self {
+        self.hidden = Arc::new(names);
+        self
+    }
+
+    /// Whether a walked entry is skipped by name: a skipped directory anywhere, or a hidden
+    /// top-level name.
+    fn skipped(hidden: &[String], e: &ignore::DirEntry) -> bool {
+        e.file_name().to_str().is_none_or(|n| {
+            SKIP_DIRS.contains(&n) || (e.depth() == 1 && hidden.iter().any(|h| h == n))
+        })
     }
 
     fn tables(&self) -> std::sync::RwLockReadGuard<'_, Tables> {
@@ -281,14 +299,9 @@ impl WorkspaceIndex {
             .git_global(false)
             .parents(false)
             .require_git(false)
-            .follow_links(false)
-            .filter_entry(|e| {
-                e.depth() == 0
-                    || !e
-                        .file_name()
-                        .to_str()
-                        .is_some_and(|n| SKIP_DIRS.contains(&n))
-            });
+            .follow_links(false);
+        let hidden = self.hidden.clone();
+        b.filter_entry(move |e| e.depth() == 0 || !Self::skipped(&hidden, e));
         b
     }
 
@@ -336,7 +349,12 @@ impl WorkspaceIndex {
         let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
         self.files_total
             .store(found.len() as u64, Ordering::Relaxed);
-        let result = self.sync(found, &|_| true, Some(progress));
+        let result = self
+            .lexical
+            .begin(true)
+            .map_err(IndexError::from)
+            .and_then(|()| self.sync(found, &|_| true, Some(progress)));
+        self.lexical.release();
         let ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(n) => {
@@ -373,14 +391,12 @@ impl WorkspaceIndex {
         let root = self.root.clone();
         let prune = Arc::new(targets.clone());
         let mut builder = self.walker(&self.root);
+        let hidden = self.hidden.clone();
         builder.filter_entry(move |e| {
             if e.depth() == 0 {
                 return true;
             }
-            if e.file_name()
-                .to_str()
-                .is_none_or(|n| SKIP_DIRS.contains(&n))
-            {
+            if Self::skipped(&hidden, e) {
                 return false;
             }
             let Some(rel) = e.path().strip_prefix(&root).ok().and_then(|r| r.to_str()) else {
@@ -398,7 +414,9 @@ impl WorkspaceIndex {
                 found.push(rel);
             }
         }
-        let changed = self.sync(found, &|rel| targets.iter().any(|t| within(rel, t)), None)?;
+        let changed = self.sync(found, &|rel| targets.iter().any(|t| within(rel, t)), None);
+        self.lexical.release();
+        let changed = changed?;
         if changed > 0 {
             self.set_meta(|m| m.updated_at = Some(now_ms()));
         }
@@ -629,31 +647,53 @@ impl WorkspaceIndex {
 
     /// Adds or replaces a memory document.
     pub fn upsert_memory(&self, doc: MemoryDoc) -> Result<(), IndexError> {
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let key = MEMORY_KEY | self.next_gen.fetch_add(1, Ordering::Relaxed);
-        let kind = match doc.source {
-            SnippetSource::Message => DocKind::Message,
-            _ => DocKind::Task,
-        };
-        self.lexical.delete_file(&doc.id)?;
-        self.lexical.add(&LexDoc {
-            key,
-            file: &doc.id,
-            path: &doc.id,
-            name: &doc.title,
-            body: &doc.text,
-            kind,
-        })?;
-        self.lexical.commit()?;
-        let mut t = self.tables.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(old) = t.memory.remove(&doc.id) {
-            t.mem_keys.remove(&old.key);
+        self.upsert_memories(vec![doc])
+    }
+
+    /// Adds or replaces memory documents, with one commit.
+    pub fn upsert_memories(&self, docs: Vec<MemoryDoc>) -> Result<(), IndexError> {
+        if docs.is_empty() {
+            return Ok(());
         }
-        t.mem_keys.insert(key, doc.id.clone());
-        t.memory.insert(doc.id.clone(), MemEntry { key, doc });
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let added = self.add_memories(&docs);
+        let committed = added.and_then(|keys| Ok((keys, self.lexical.commit()?)));
+        self.lexical.release();
+        let (keys, ()) = committed?;
+        let mut t = self.tables.write().unwrap_or_else(|e| e.into_inner());
+        for (doc, key) in docs.into_iter().zip(keys) {
+            if let Some(old) = t.memory.remove(&doc.id) {
+                t.mem_keys.remove(&old.key);
+            }
+            t.mem_keys.insert(key, doc.id.clone());
+            t.memory.insert(doc.id.clone(), MemEntry { key, doc });
+        }
         drop(t);
         self.set_meta(|m| m.updated_at = Some(now_ms()));
         Ok(())
+    }
+
+    /// Writes memory documents to the full-text index (not yet committed); their keys.
+    fn add_memories(&self, docs: &[MemoryDoc]) -> Result<Vec<u64>, IndexError> {
+        let mut keys = Vec::with_capacity(docs.len());
+        for doc in docs {
+            let key = MEMORY_KEY | self.next_gen.fetch_add(1, Ordering::Relaxed);
+            let kind = match doc.source {
+                SnippetSource::Message => DocKind::Message,
+                _ => DocKind::Task,
+            };
+            self.lexical.delete_file(&doc.id)?;
+            self.lexical.add(&LexDoc {
+                key,
+                file: &doc.id,
+                path: &doc.id,
+                name: &doc.title,
+                body: &doc.text,
+                kind,
+            })?;
+            keys.push(key);
+        }
+        Ok(keys)
     }
 
     /// Removes a memory document (`task:<id>` / `message:<id>`); false if unknown.
@@ -662,8 +702,12 @@ impl WorkspaceIndex {
         if !self.tables().memory.contains_key(id) {
             return Ok(false);
         }
-        self.lexical.delete_file(id)?;
-        self.lexical.commit()?;
+        let done = self
+            .lexical
+            .delete_file(id)
+            .and_then(|()| self.lexical.commit());
+        self.lexical.release();
+        done?;
         let mut t = self.tables.write().unwrap_or_else(|e| e.into_inner());
         if let Some(old) = t.memory.remove(id) {
             t.mem_keys.remove(&old.key);

@@ -6,15 +6,22 @@
 //! signature, boosted ×[`NAME_BOOST`]), `body` (the text; frequencies, no positions, to
 //! keep the index small), `file` (the raw path or memory id, to delete by), `kind` and
 //! `key` (a fast field mapping back to the caller's side table). Queries are built from
-//! terms, never parsed, so no user text can be a syntax error. One long-lived writer; each
+//! terms, never parsed, so no user text can be a syntax error. Each
 //! [`commit`](LexicalIndex::commit) reloads the reader, so a change is searchable when it
 //! returns.
+//!
+//! The writer (tantivy's indexing threads and buffers) exists only while a batch is being
+//! written: [`release`](LexicalIndex::release) drops it, so thousands of idle users' indexes
+//! hold no thread. There is no background merging (it would die with the writer); after a
+//! commit, small segments are merged in the caller's thread once there are more than
+//! [`MAX_SEGMENTS`].
 
 use crate::tokenize::{CodeTokenizer, PathTokenizer};
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use tantivy::collector::TopDocs;
 use tantivy::directory::RamDirectory;
+use tantivy::index::SegmentId;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -28,8 +35,17 @@ use tantivy::{
 pub const PATH_BOOST: f32 = 2.0;
 /// Boost of a match in a definition's name, scope or signature.
 pub const NAME_BOOST: f32 = 3.0;
-/// The writer's memory budget (all threads).
-const WRITER_BUDGET: usize = 50 << 20;
+/// The writer's memory budget per indexing thread for a full build (a segment is flushed
+/// when it is reached, so a larger budget means fewer segments to search).
+const BUILD_BUDGET: usize = 96 << 20;
+/// The writer's memory budget for an update (tantivy's minimum).
+const UPDATE_BUDGET: usize = 15 << 20;
+/// Segments kept before small ones are merged.
+pub const MAX_SEGMENTS: usize = 8;
+
+fn poisoned<T>(_: T) -> LexicalError {
+    LexicalError("the full-text writer's lock is poisoned".into())
+}
 
 /// A full-text index failure (tantivy's, as text).
 #[derive(Debug, thiserror::Error)]
@@ -103,8 +119,14 @@ struct Fields {
 /// The in-RAM BM25 index.
 pub struct LexicalIndex {
     dir: RamDirectory,
+    index: Index,
     fields: Fields,
-    writer: RwLock<IndexWriter>,
+    /// Indexing threads of a build's writer.
+    threads: usize,
+    /// The writer while a batch is written (`None` between batches).
+    writer: RwLock<Option<IndexWriter>>,
+    /// Serialises creating the writer.
+    opening: Mutex<()>,
     reader: IndexReader,
 }
 
@@ -135,19 +157,62 @@ impl LexicalIndex {
         index
             .tokenizers()
             .register("path", TextAnalyzer::from(PathTokenizer::default()));
-        let threads = threads.clamp(1, 4);
-        let budget = WRITER_BUDGET.max(threads * (16 << 20));
-        let writer = index.writer_with_num_threads(threads, budget)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(Self {
             dir,
+            index,
             fields,
-            writer: RwLock::new(writer),
+            threads: threads.clamp(1, 4),
+            writer: RwLock::new(None),
+            opening: Mutex::new(()),
             reader,
         })
+    }
+
+    /// Opens the writer for a batch, unless it is open: `bulk` for a full build (more
+    /// threads, a larger budget), otherwise one thread and the smallest budget.
+    pub fn begin(&self, bulk: bool) -> Result<(), LexicalError> {
+        let _one = self.opening.lock().unwrap_or_else(|e| e.into_inner());
+        if self.writer.read().map_err(poisoned)?.is_some() {
+            return Ok(());
+        }
+        let (threads, budget) = if bulk {
+            (self.threads, self.threads * BUILD_BUDGET)
+        } else {
+            (1, UPDATE_BUDGET)
+        };
+        let writer: IndexWriter = self.index.writer_with_num_threads(threads, budget)?;
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        *self.writer.write().map_err(poisoned)? = Some(writer);
+        Ok(())
+    }
+
+    /// Drops the writer (its threads and buffers); uncommitted changes are lost.
+    pub fn release(&self) {
+        let writer = match self.writer.write() {
+            Ok(mut w) => w.take(),
+            Err(e) => e.into_inner().take(),
+        };
+        drop(writer);
+    }
+
+    /// Runs `f` with the open writer (opening a small one if none is).
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&IndexWriter) -> Result<T, LexicalError>,
+    ) -> Result<T, LexicalError> {
+        loop {
+            {
+                let w = self.writer.read().map_err(poisoned)?;
+                if let Some(w) = w.as_ref() {
+                    return f(w);
+                }
+            }
+            self.begin(false)?;
+        }
     }
 
     /// Adds a document (searchable after the next [`commit`](Self::commit)). Safe to
@@ -163,34 +228,51 @@ impl LexicalIndex {
         d.add_text(f.file, doc.file);
         d.add_text(f.kind, doc.kind.as_str());
         d.add_u64(f.key, doc.key);
-        let writer = self
-            .writer
-            .read()
-            .map_err(|_| LexicalError("writer poisoned".into()))?;
-        writer.add_document(d)?;
-        Ok(())
+        self.with_writer(|w| {
+            w.add_document(d)?;
+            Ok(())
+        })
     }
 
     /// Deletes every document of `file` (a path or a memory id) added before this call.
     pub fn delete_file(&self, file: &str) -> Result<(), LexicalError> {
-        let writer = self
-            .writer
-            .read()
-            .map_err(|_| LexicalError("writer poisoned".into()))?;
-        writer.delete_term(Term::from_field_text(self.fields.file, file));
+        self.with_writer(|w| {
+            w.delete_term(Term::from_field_text(self.fields.file, file));
+            Ok(())
+        })
+    }
+
+    /// Commits the pending changes, merges small segments when there are too many, and
+    /// reloads the reader: the changes are searchable on return. The writer stays open
+    /// (see [`release`](Self::release)).
+    pub fn commit(&self) -> Result<(), LexicalError> {
+        let mut guard = self.writer.write().map_err(poisoned)?;
+        let Some(writer) = guard.as_mut() else {
+            return Ok(());
+        };
+        writer.commit()?;
+        let metas = self.index.searchable_segment_metas()?;
+        if metas.len() > MAX_SEGMENTS {
+            // Merge all but the largest few (the build's big segments stay as they are).
+            let mut by_size: Vec<_> = metas.iter().map(|m| (m.num_docs(), m.id())).collect();
+            by_size.sort_unstable_by_key(|(n, _)| *n);
+            let small: Vec<SegmentId> = by_size
+                .iter()
+                .take(by_size.len() - MAX_SEGMENTS / 2)
+                .map(|(_, id)| *id)
+                .collect();
+            if small.len() > 1 {
+                writer.merge(&small).wait()?;
+            }
+        }
+        drop(guard);
+        self.reader.reload()?;
         Ok(())
     }
 
-    /// Commits the pending changes and reloads the reader: they are searchable on return.
-    pub fn commit(&self) -> Result<(), LexicalError> {
-        let mut writer = self
-            .writer
-            .write()
-            .map_err(|_| LexicalError("writer poisoned".into()))?;
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
-        Ok(())
+    /// Searchable segments (for tests and figures).
+    pub fn segments(&self) -> usize {
+        self.index.searchable_segment_metas().map_or(0, |m| m.len())
     }
 
     /// Bytes of the index's files in RAM (plus the writer's pending buffers).

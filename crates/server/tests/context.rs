@@ -327,7 +327,7 @@ async fn bad_index_requests_get_clear_errors() {
         (
             "index.symbols",
             json!({"query": "a", "match": "regex"}),
-            "match",
+            "expected one of",
         ),
     ] {
         let e = c.call_raw(method, params.clone()).await.unwrap_err();
@@ -407,7 +407,22 @@ async fn agents_search_through_the_index_and_tasks_keep_their_context() {
         "{out}"
     );
 
-    // The second task's first instruction cites the first task (memory across tasks).
+    // The second task's first instruction cites the first task (memory across tasks),
+    // once the first task's report is in the index.
+    let memory_id = format!("task:{first_id}");
+    until(
+        &mut c,
+        "index.search",
+        json!({"query": "retries key default"}),
+        |r| {
+            r["snippets"].as_array().is_some_and(|s| {
+                s.iter().any(|s| {
+                    s["path"] == memory_id && s["text"].as_str().unwrap_or("").contains("Report")
+                })
+            })
+        },
+    )
+    .await;
     let second = c
         .call_raw(
             "task.create",

@@ -48,17 +48,18 @@ impl Drop for LiveIndex {
 }
 
 impl LiveIndex {
-    /// Starts indexing `root` (the user's workspace) and the user's tasks and messages in
-    /// the background. Call inside `with_user(user)`.
+    /// Starts indexing `root` (the user's workspace, minus the top-level `hidden` names)
+    /// and the user's tasks and messages in the background. Call inside `with_user(user)`.
     pub fn start(
         user: UserId,
         root: PathBuf,
+        hidden: Vec<String>,
         store: UserStore,
         cache: Arc<ParseCache>,
     ) -> Result<Arc<LiveIndex>, IndexError> {
         let dir = cap_std::fs::Dir::open_ambient_dir(&root, cap_std::ambient_authority())
             .map_err(|e| IndexError::Io(e.kind().to_string()))?;
-        let index = Arc::new(WorkspaceIndex::new(root, dir, cache));
+        let index = Arc::new(WorkspaceIndex::new(root, dir, cache)?.with_hidden(hidden));
         let (status, _) = watch::channel(IndexStatus::default());
         let (input, inputs) = mpsc::unbounded_channel();
         let live = Arc::new(LiveIndex {
@@ -281,9 +282,7 @@ async fn apply(
     paths.dedup();
     let index2 = index.clone();
     let done = tokio::task::spawn_blocking(move || -> Result<(), IndexError> {
-        for doc in memory {
-            index2.upsert_memory(doc)?;
-        }
+        index2.upsert_memories(memory)?;
         if !paths.is_empty() {
             index2.update(&paths)?;
         }

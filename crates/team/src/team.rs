@@ -122,6 +122,7 @@ impl Team {
         let index = match LiveIndex::start(
             user.clone(),
             host.workspace().root().to_path_buf(),
+            host.workspace().hidden().to_vec(),
             store.clone(),
             services.parse_cache.clone(),
         ) {
