@@ -456,10 +456,12 @@ fn tree_size(dir: &Path) -> Result<(u64, u64)> {
 
 /// The files of `root` worth indexing, relative, sorted: the same walk and filter as the
 /// index (gitignore-aware, hidden and build directories skipped, text ≤ 1 MiB, not a lock
-/// file, not minified). Used by the baselines when our index is not run.
+/// file, not minified). Used by the baselines when our index is not run, and to find
+/// documented functions before indexing.
 fn walk_indexable(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let walker = ignore::WalkBuilder::new(root)
+        .require_git(false)
         .filter_entry(|e| {
             let n = e.file_name().to_string_lossy();
             !matches!(n.as_ref(), ".git" | "target" | "node_modules" | ".arranger")
@@ -476,46 +478,12 @@ fn walk_indexable(root: &Path) -> Vec<String> {
         let Ok(bytes) = std::fs::read(e.path()) else {
             continue;
         };
-        if worth_indexing(&rel, &bytes) {
+        if arranger_context::lang::worth_indexing(&rel, &bytes) {
             out.push(rel);
         }
     }
     out.sort();
     out
-}
-
-/// A copy of the index's file filter (crate `lang::worth_indexing`), so the baselines can
-/// run without our index.
-fn worth_indexing(path: &str, bytes: &[u8]) -> bool {
-    if bytes.len() > 1 << 20 || bytes[..bytes.len().min(8192)].contains(&0) {
-        return false;
-    }
-    let name = path.rsplit('/').next().unwrap_or(path);
-    const LOCKS: &[&str] = &[
-        "Cargo.lock",
-        "package-lock.json",
-        "yarn.lock",
-        "pnpm-lock.yaml",
-        "poetry.lock",
-        "Gemfile.lock",
-        "composer.lock",
-        "go.sum",
-        "npm-shrinkwrap.json",
-    ];
-    if LOCKS.contains(&name) || name.ends_with(".min.js") || name.ends_with(".min.css") {
-        return false;
-    }
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    let mut lines = 0usize;
-    for l in text.lines() {
-        if l.len() > 10_000 {
-            return false;
-        }
-        lines += 1;
-    }
-    !(bytes.len() >= 2_000 && bytes.len() / lines.max(1) > 300)
 }
 
 // ---------------------------------------------------------------- labeled queries
@@ -1162,6 +1130,19 @@ fn real_main() -> Result<()> {
             "rss_before_kib": rss0, "rss_after_kib": rss1,
             "rss_growth_ratio": r3((rss1.saturating_sub(rss0) * 1024) as f64 / st.bytes.max(1) as f64),
         });
+        // Background merges finish and their inputs are collected.
+        std::thread::sleep(Duration::from_secs(5));
+        let settled = idx.size_bytes();
+        let rss2 = rss_kib();
+        println!(
+            "ours: after 5 s (merges settled): index size {:.1} MB = {:.2}×; RSS {:.1} MiB",
+            settled as f64 / 1e6,
+            settled as f64 / st.bytes.max(1) as f64,
+            rss2 as f64 / 1024.0
+        );
+        index_json["size_bytes_settled"] = json!(settled);
+        index_json["size_ratio_settled"] = json!(r3(settled as f64 / st.bytes.max(1) as f64));
+        index_json["rss_settled_kib"] = json!(rss2);
         let ridx = open_index(&repo_copy, cache.clone())?;
         ridx.build(&|_| {})?;
         (Some(idx), Some(ridx))
@@ -1520,24 +1501,4 @@ fn fuzzy_of(name: &str) -> String {
         }
     }
     out
-}
-
-/// Until the real index is merged: the methods the search side adds.
-trait PendingApi {
-    fn files(&self) -> Vec<String>;
-    fn size_bytes(&self) -> u64;
-    fn bm25(&self, query: &str, limit: usize) -> Result<Vec<(String, u32, u32, f32)>>;
-}
-
-impl PendingApi for WorkspaceIndex {
-    fn files(&self) -> Vec<String> {
-        unimplemented!("not merged yet")
-    }
-    fn size_bytes(&self) -> u64 {
-        unimplemented!("not merged yet")
-    }
-    fn bm25(&self, query: &str, limit: usize) -> Result<Vec<(String, u32, u32, f32)>> {
-        let _ = (query, limit);
-        unimplemented!("not merged yet")
-    }
 }
