@@ -88,20 +88,34 @@ const MAX_FILE_BYTES: u64 = lang::MAX_FILE_BYTES as u64;
 const SKIP_DIRS: [&str; 4] = [".git", "target", "node_modules", ".arranger"];
 /// Bits of a chunk key holding the chunk's index in its file; the rest is the generation.
 const CHUNK_BITS: u32 = 20;
+/// The chunk number of a file's whole-file document.
+const FILE_CHUNK: u64 = (1 << CHUNK_BITS) - 1;
+/// Whole-file documents considered per search.
+const FILE_TOP: usize = 100;
 /// Memory keys have the top bit set.
 const MEMORY_KEY: u64 = 1 << 63;
-/// BM25 candidates considered per search.
-const BM25_TOP: usize = 100;
+/// BM25 candidates (chunks) considered per search.
+const BM25_TOP: usize = 200;
 /// Memory candidates considered per search.
 const MEMORY_TOP: usize = 20;
 /// At most this many snippets of one file.
 const PER_FILE: usize = 3;
+/// The 2nd and 3rd snippet of a file count this much of their score, so that the
+/// results cover more files unless one file clearly holds the answer.
+const SAME_FILE_DISCOUNT: [f32; PER_FILE] = [1.0, 0.6, 0.4];
 /// A snippet is trimmed to fit only if at least this many tokens remain.
 const MIN_TRIM_TOKENS: usize = 48;
+/// Weight of the chunk's own BM25 (normalized).
+const W_CHUNK: f32 = 0.3;
+/// Weight of the chunk's file's BM25 evidence (the whole file as one document,
+/// normalized) — what a question whose words spread over a file earns.
+const W_FILE: f32 = 1.0;
 /// Weight of "the chunk defines a queried identifier" (code-looking identifier).
 const W_DEFINES: f32 = 1.2;
-/// Weight of "the chunk defines a queried plain word" (`parse`, `Index`).
-const W_DEFINES_WORD: f32 = 0.6;
+/// Weight of "the chunk defines a queried plain word" (`retry`), for rare names only.
+const W_DEFINES_WORD: f32 = 0.3;
+/// A plain word counts as a definition only if at most this many files define it.
+const WORD_DEFS_MAX: usize = 3;
 /// Weight of "the file references a queried identifier's definition".
 const W_REFERENCES: f32 = 0.25;
 /// Weight of "the file is a seed".
@@ -110,6 +124,15 @@ const W_SEED: f32 = 0.3;
 const PR_BETA: f32 = 0.5;
 /// Memory scores relative to code (normalized BM25 × this).
 const W_MEMORY: f32 = 0.6;
+/// English words that are never looked up as definitions.
+const STOP_WORDS: &[&str] = &[
+    "about", "after", "also", "and", "are", "been", "before", "but", "can", "does", "each", "for",
+    "from", "has", "have", "how", "into", "its", "make", "may", "more", "must", "new", "not",
+    "now", "one", "only", "other", "should", "some", "than", "that", "the", "their", "them",
+    "then", "there", "these", "this", "those", "through", "use", "used", "uses", "using", "was",
+    "what", "when", "where", "which", "while", "who", "why", "will", "with", "without", "would",
+    "you", "your",
+];
 
 /// What the index keeps per file.
 struct FileEntry {
@@ -613,7 +636,7 @@ impl WorkspaceIndex {
                 .map(|(i, _)| i + 1),
         );
         let mut name = String::new();
-        for (ci, chunk) in parsed.chunks.iter().enumerate().take(1 << CHUNK_BITS) {
+        for (ci, chunk) in parsed.chunks.iter().enumerate().take(FILE_CHUNK as usize) {
             let a = starts
                 .get(chunk.start_line.saturating_sub(1) as usize)
                 .copied()
@@ -640,6 +663,17 @@ impl WorkspaceIndex {
                 name: &name,
                 body: &text[a..b],
                 kind: DocKind::Code,
+            })?;
+        }
+        // The whole file once more, for file-level evidence (see `W_FILE`).
+        if !parsed.chunks.is_empty() {
+            self.lexical.add(&LexDoc {
+                key: (generation << CHUNK_BITS) | FILE_CHUNK,
+                file: rel,
+                path: "",
+                name: "",
+                body: text,
+                kind: DocKind::File,
             })?;
         }
         Ok(())
@@ -872,6 +906,7 @@ impl WorkspaceIndex {
             req.budget_tokens
         };
         let bm = self.lexical.search(&terms, &[DocKind::Code], BM25_TOP)?;
+        let files = self.lexical.search_files(q, FILE_TOP)?;
         let mem = if req.memory {
             self.lexical
                 .search(&terms, &[DocKind::Task, DocKind::Message], MEMORY_TOP)?
@@ -899,20 +934,63 @@ impl WorkspaceIndex {
                 .filter_map(|&i| terms.get(i).cloned())
                 .collect();
         }
+        // File evidence: plain BM25 of whole files; the best chunk of each file found that
+        // way joins the candidates.
+        let mut file_bm: HashMap<Arc<str>, f32> = HashMap::new();
+        for hit in &files {
+            if let Some(path) = t.gens.get(&(hit.key >> CHUNK_BITS)) {
+                file_bm.insert(path.clone(), hit.score);
+            }
+        }
+        let max_file = file_bm.values().copied().fold(0f32, f32::max).max(1e-6);
+        for hit in files.iter().take(FILE_TOP / 3) {
+            let Some(path) = t.gens.get(&(hit.key >> CHUNK_BITS)) else {
+                continue;
+            };
+            if cands.has_file(path) {
+                continue;
+            }
+            // No chunk of it ranked on its own: the definition whose name and signature
+            // share most words with the query stands for it.
+            let Some(entry) = t.files.get(path) else {
+                continue;
+            };
+            let best = entry
+                .parsed
+                .chunks
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, c)| {
+                    let words = c.def.and_then(|d| entry.parsed.defs.get(d)).map_or(0, |d| {
+                        let head = format!("{} {}", d.name, d.signature).to_lowercase();
+                        terms.iter().filter(|t| head.contains(t.as_str())).count() + 1
+                    });
+                    (words, std::cmp::Reverse(*i))
+                })
+                .map(|(i, _)| i);
+            if let Some(i) = best {
+                cands.get(path, i as u32);
+            }
+        }
         // (b) definitions of the query's identifiers; (c) files referencing them.
         let mut def_files: Vec<Arc<str>> = Vec::new();
         let mut ref_files: HashMap<Arc<str>, Vec<String>> = HashMap::new();
-        for ident in idents.iter().take(8) {
+        let code_like = |w: &str| looks_like_code(w) || w.contains("::");
+        let candidates = idents.iter().filter(|w| {
+            code_like(w) || (w.len() >= 4 && !STOP_WORDS.contains(&w.to_lowercase().as_str()))
+        });
+        for ident in candidates.take(8) {
+            let code = code_like(ident);
             let defs = t.symbols.lookup_refs(ident, SymbolMatch::Exact, 16);
             if defs.is_empty() {
                 continue;
             }
+            if !code && defs.iter().map(|(p, _)| p).collect::<HashSet<_>>().len() > WORD_DEFS_MAX {
+                // A common word (`new`, `value`, `Index`): full-text ranking decides.
+                continue;
+            }
             let spread = (defs.len() as f32).sqrt();
-            let base = if looks_like_code(ident) {
-                W_DEFINES
-            } else {
-                W_DEFINES_WORD
-            };
+            let base = if code { W_DEFINES } else { W_DEFINES_WORD };
             for (path, di) in &defs {
                 let Some(entry) = t.files.get(path) else {
                     continue;
@@ -937,7 +1015,7 @@ impl WorkspaceIndex {
                 if !c.defines.contains(&def.name) {
                     c.defines.push(def.name.clone());
                 }
-                if !def_files.contains(path) {
+                if code && !def_files.contains(path) {
                     def_files.push(path.clone());
                 }
             }
@@ -1005,7 +1083,8 @@ impl WorkspaceIndex {
             let npr = pr.get(&path).copied().unwrap_or(0.0) / max_pr;
             let refs = ref_files.get(&path);
             let seed = seeds.contains(&*path);
-            let mut s = c.bm25 + c.defines_score;
+            let nfile = file_bm.get(&path).copied().unwrap_or(0.0) / max_file;
+            let mut s = W_CHUNK * c.bm25 + W_FILE * nfile + c.defines_score;
             if refs.is_some() {
                 s += W_REFERENCES;
             }
@@ -1072,6 +1151,22 @@ impl WorkspaceIndex {
             });
         }
         drop(t);
+        scored.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.path.cmp(&b.path))
+        });
+        // Later snippets of a file count less (more files covered); beyond PER_FILE, none.
+        let mut nth: HashMap<String, usize> = HashMap::new();
+        scored.retain_mut(|sc| {
+            let n = nth.entry(sc.path.clone()).or_default();
+            let keep = *n < PER_FILE;
+            if keep {
+                sc.score *= SAME_FILE_DISCOUNT[*n];
+            }
+            *n += 1;
+            keep
+        });
         scored.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)

@@ -43,6 +43,41 @@ const UPDATE_BUDGET: usize = 15 << 20;
 /// Segments kept before small ones are merged.
 pub const MAX_SEGMENTS: usize = 8;
 
+/// Other English forms of a word (at least five letters): its stem without `-s`, `-es`,
+/// `-ed`, `-ing` (and with an `e` put back), and the stem's `-s`, `-ed`, `-ing` forms.
+/// Not a stemmer: candidates, of which the caller keeps those the index holds.
+fn word_forms(w: &str) -> Vec<String> {
+    if w.len() < 5 || !w.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Vec::new();
+    }
+    let mut stems = vec![w.to_owned()];
+    for suffix in ["ing", "ed", "es", "s"] {
+        if let Some(stem) = w.strip_suffix(suffix)
+            && stem.len() >= 3
+        {
+            stems.push(stem.to_owned());
+            if matches!(suffix, "ing" | "ed") {
+                stems.push(format!("{stem}e"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for stem in &stems {
+        let base = stem.strip_suffix('e').unwrap_or(stem);
+        for form in [
+            stem.clone(),
+            format!("{stem}s"),
+            format!("{base}ed"),
+            format!("{base}ing"),
+        ] {
+            if form != w && !out.contains(&form) {
+                out.push(form);
+            }
+        }
+    }
+    out
+}
+
 fn poisoned<T>(_: T) -> LexicalError {
     LexicalError("the full-text writer's lock is poisoned".into())
 }
@@ -67,6 +102,8 @@ pub enum DocKind {
     Task,
     /// A Blackboard message.
     Message,
+    /// A whole workspace file (file-level evidence for its chunks).
+    File,
 }
 
 impl DocKind {
@@ -75,6 +112,7 @@ impl DocKind {
             DocKind::Code => "code",
             DocKind::Task => "task",
             DocKind::Message => "message",
+            DocKind::File => "file",
         }
     }
 }
@@ -111,6 +149,8 @@ struct Fields {
     path: Field,
     name: Field,
     body: Field,
+    /// A whole file's text with tantivy's default tokenizer (file-level evidence).
+    whole: Field,
     file: Field,
     kind: Field,
     key: Field,
@@ -145,6 +185,7 @@ impl LexicalIndex {
             path: sb.add_text_field("path", text("path", IndexRecordOption::WithFreqs)),
             name: sb.add_text_field("name", text("code", IndexRecordOption::WithFreqs)),
             body: sb.add_text_field("body", text("code", IndexRecordOption::WithFreqs)),
+            whole: sb.add_text_field("whole", text("default", IndexRecordOption::WithFreqs)),
             file: sb.add_text_field("file", STRING),
             kind: sb.add_text_field("kind", STRING),
             key: sb.add_u64_field("key", FAST | STORED),
@@ -220,11 +261,16 @@ impl LexicalIndex {
     pub fn add(&self, doc: &LexDoc<'_>) -> Result<(), LexicalError> {
         let f = self.fields;
         let mut d = TantivyDocument::new();
-        d.add_text(f.path, doc.path);
-        if !doc.name.is_empty() {
-            d.add_text(f.name, doc.name);
+        if doc.kind == DocKind::File {
+            // Only the plain whole-file field: words, not identifier parts.
+            d.add_text(f.whole, doc.body);
+        } else {
+            d.add_text(f.path, doc.path);
+            if !doc.name.is_empty() {
+                d.add_text(f.name, doc.name);
+            }
+            d.add_text(f.body, doc.body);
         }
-        d.add_text(f.body, doc.body);
         d.add_text(f.file, doc.file);
         d.add_text(f.kind, doc.kind.as_str());
         d.add_u64(f.key, doc.key);
@@ -283,6 +329,67 @@ impl LexicalIndex {
     /// Searchable documents.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+
+    /// The best `limit` whole files for `query` by plain BM25 (tantivy's default
+    /// tokenizer: words split at non-alphanumerics, lowercased). Hits carry no matches.
+    pub fn search_files(&self, query: &str, limit: usize) -> Result<Vec<LexHit>, LexicalError> {
+        let f = self.fields;
+        let mut analyzer = self.index.tokenizer_for_field(f.whole)?;
+        let mut stream = analyzer.token_stream(query);
+        let mut words: Vec<String> = Vec::new();
+        while let Some(t) = stream.next() {
+            if !words.contains(&t.text) {
+                words.push(t.text.clone());
+            }
+        }
+        if words.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        // Each word, and at half weight its other forms that occur in the index
+        // (`parsed` → `parse`, `parses`, `parsing`), since neither side is stemmed.
+        let mut weighted: Vec<(String, f32)> = words.iter().map(|w| (w.clone(), 1.0)).collect();
+        for w in &words {
+            for v in word_forms(w) {
+                if weighted.iter().any(|(x, _)| *x == v) {
+                    continue;
+                }
+                let term = Term::from_field_text(f.whole, &v);
+                if searcher.doc_freq(&term).is_ok_and(|n| n > 0) {
+                    weighted.push((v, 0.5));
+                }
+            }
+        }
+        let should: Vec<(Occur, Box<dyn Query>)> = weighted
+            .iter()
+            .map(|(w, boost)| {
+                let q = TermQuery::new(
+                    Term::from_field_text(f.whole, w),
+                    IndexRecordOption::WithFreqs,
+                );
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), *boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let top = searcher.search(
+            &BooleanQuery::new(should),
+            &TopDocs::with_limit(limit).order_by_score(),
+        )?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let seg = searcher.segment_reader(addr.segment_ord);
+            if let Some(key) = seg.fast_fields().u64("key")?.first(addr.doc_id) {
+                hits.push(LexHit {
+                    key,
+                    score,
+                    matched: Vec::new(),
+                });
+            }
+        }
+        Ok(hits)
     }
 
     /// The best `limit` documents of the given kinds for `terms` (lowercased, as from
