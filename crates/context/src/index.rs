@@ -539,21 +539,31 @@ impl WorkspaceIndex {
     }
 
     /// Stats, reads and (if changed) parses and indexes one file.
+    ///
+    /// Only a file the tables know has documents in the full-text index (its documents are
+    /// deleted whenever it leaves them), so a new file's path is never deleted: on a cold
+    /// build that would be one useless delete query per file, applied to every segment.
     fn process(&self, rel: &str) -> Result<Outcome, IndexError> {
         let path: Arc<str> = rel.into();
-        let meta = match self.dir.symlink_metadata(rel) {
-            Ok(m) if m.is_file() => m,
-            _ => return Ok(Outcome::Dropped(path)),
-        };
-        let size = meta.len();
-        let mtime = meta.modified().ok().map(|t| t.into_std());
-        if size > MAX_FILE_BYTES {
-            return Ok(Outcome::Dropped(path));
-        }
         let old = {
             let t = self.tables();
             t.files.get(rel).map(|e| (e.size, e.mtime, e.hash))
         };
+        let dropped = |path| -> Result<Outcome, IndexError> {
+            if old.is_some() {
+                self.lexical.delete_file(rel)?;
+            }
+            Ok(Outcome::Dropped(path))
+        };
+        let meta = match self.dir.symlink_metadata(rel) {
+            Ok(m) if m.is_file() => m,
+            _ => return dropped(path),
+        };
+        let size = meta.len();
+        let mtime = meta.modified().ok().map(|t| t.into_std());
+        if size > MAX_FILE_BYTES {
+            return dropped(path);
+        }
         if let Some((osize, omtime, _)) = old
             && osize == size
             && omtime == mtime
@@ -562,10 +572,10 @@ impl WorkspaceIndex {
             return Ok(Outcome::Unchanged);
         }
         let Ok(bytes) = self.dir.read(rel) else {
-            return Ok(Outcome::Dropped(path));
+            return dropped(path);
         };
         if !lang::worth_indexing(rel, &bytes) {
-            return Ok(Outcome::Dropped(path));
+            return dropped(path);
         }
         if let Some((osize, _, ohash)) = old
             && osize == bytes.len() as u64
@@ -580,7 +590,9 @@ impl WorkspaceIndex {
         let file_lang = lang::detect(rel);
         let (hash, parsed) = self.cache.get_or_parse(file_lang, &text);
         let generation = self.next_gen.fetch_add(1, Ordering::Relaxed);
-        self.lexical.delete_file(rel)?;
+        if old.is_some() {
+            self.lexical.delete_file(rel)?;
+        }
         self.add_chunks(rel, generation, &text, &parsed)?;
         Ok(Outcome::Indexed(
             path,
