@@ -173,6 +173,15 @@ struct Meta {
     error: Option<String>,
 }
 
+/// A sync worker's buffers, reused from file to file.
+#[derive(Default)]
+struct Scratch {
+    /// The file's content.
+    bytes: Vec<u8>,
+    /// Byte offsets of its line starts.
+    starts: Vec<usize>,
+}
+
 /// What happened to one file during a sync.
 enum Outcome {
     /// Same size and mtime, or unreadable as before: nothing to do.
@@ -475,10 +484,11 @@ impl WorkspaceIndex {
             for _ in 0..workers {
                 handles.push(s.spawn(|| {
                     let mut local = Vec::new();
+                    let mut scratch = Scratch::default();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(rel) = found.get(i) else { break };
-                        match self.process(rel) {
+                        match self.process(rel, &mut scratch) {
                             Ok(o) => local.push(o),
                             Err(e) => {
                                 *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
@@ -562,21 +572,31 @@ impl WorkspaceIndex {
     }
 
     /// Stats, reads and (if changed) parses and indexes one file.
-    fn process(&self, rel: &str) -> Result<Outcome, IndexError> {
+    ///
+    /// Only a file the tables know has documents in the full-text index (its documents are
+    /// deleted whenever it leaves them), so a new file's path is never deleted: on a cold
+    /// build that would be one useless delete query per file, applied to every segment.
+    fn process(&self, rel: &str, scratch: &mut Scratch) -> Result<Outcome, IndexError> {
         let path: Arc<str> = rel.into();
-        let meta = match self.dir.symlink_metadata(rel) {
-            Ok(m) if m.is_file() => m,
-            _ => return Ok(Outcome::Dropped(path)),
-        };
-        let size = meta.len();
-        let mtime = meta.modified().ok().map(|t| t.into_std());
-        if size > MAX_FILE_BYTES {
-            return Ok(Outcome::Dropped(path));
-        }
         let old = {
             let t = self.tables();
             t.files.get(rel).map(|e| (e.size, e.mtime, e.hash))
         };
+        let dropped = |path| -> Result<Outcome, IndexError> {
+            if old.is_some() {
+                self.lexical.delete_file(rel)?;
+            }
+            Ok(Outcome::Dropped(path))
+        };
+        let meta = match self.dir.symlink_metadata(rel) {
+            Ok(m) if m.is_file() => m,
+            _ => return dropped(path),
+        };
+        let size = meta.len();
+        let mtime = meta.modified().ok().map(|t| t.into_std());
+        if size > MAX_FILE_BYTES {
+            return dropped(path);
+        }
         if let Some((osize, omtime, _)) = old
             && osize == size
             && omtime == mtime
@@ -584,27 +604,35 @@ impl WorkspaceIndex {
         {
             return Ok(Outcome::Unchanged);
         }
-        let Ok(bytes) = self.dir.read(rel) else {
-            return Ok(Outcome::Dropped(path));
-        };
-        if !lang::worth_indexing(rel, &bytes) {
-            return Ok(Outcome::Dropped(path));
+        let bytes = &mut scratch.bytes;
+        bytes.clear();
+        bytes.reserve(size as usize + 1);
+        if (self.dir.open(rel))
+            .and_then(|mut f| std::io::Read::read_to_end(&mut f, bytes))
+            .is_err()
+        {
+            return dropped(path);
+        }
+        if !lang::worth_indexing(rel, bytes) {
+            return dropped(path);
         }
         if let Some((osize, _, ohash)) = old
             && osize == bytes.len() as u64
-            && sha256(&bytes) == ohash
+            && sha256(bytes) == ohash
         {
             return Ok(Outcome::Touched(path, mtime));
         }
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        // `worth_indexing` refuses what is not UTF-8.
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return dropped(path);
         };
         let file_lang = lang::detect(rel);
-        let (hash, parsed) = self.cache.get_or_parse(file_lang, &text);
+        let (hash, parsed) = self.cache.get_or_parse(file_lang, text);
         let generation = self.next_gen.fetch_add(1, Ordering::Relaxed);
-        self.lexical.delete_file(rel)?;
-        self.add_chunks(rel, generation, &text, &parsed)?;
+        if old.is_some() {
+            self.lexical.delete_file(rel)?;
+        }
+        self.add_chunks(rel, generation, text, &parsed, &mut scratch.starts)?;
         Ok(Outcome::Indexed(
             path,
             FileEntry {
@@ -625,9 +653,10 @@ impl WorkspaceIndex {
         generation: u64,
         text: &str,
         parsed: &Parsed,
+        starts: &mut Vec<usize>,
     ) -> Result<(), IndexError> {
         // Byte offsets of line starts, for slicing chunks.
-        let mut starts = Vec::with_capacity(parsed.lines as usize + 1);
+        starts.clear();
         starts.push(0usize);
         starts.extend(
             text.bytes()

@@ -104,7 +104,7 @@ pub fn parse(lang: Option<Lang>, text: &str) -> Parsed {
         return parsed;
     };
     let mut walk = Walk::new(lang, text, lines.count);
-    walk.run(tree.root_node());
+    walk.run(tree.root_node(), opaque_kinds(lang));
     let Walk {
         defs,
         def_of_node,
@@ -149,6 +149,30 @@ fn slot(lang: Lang) -> usize {
         Lang::Java => 6,
         Lang::C => 7,
         Lang::Cpp => 8,
+    }
+}
+
+/// Node kinds whose subtrees hold nothing the first pass records, so it does not walk
+/// into them: Rust macro token trees (tokens, literals and plain identifiers only), string
+/// literals and comments.
+fn opaque_kinds(lang: Lang) -> &'static [u16] {
+    static RUST: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    match lang {
+        Lang::Rust => RUST.get_or_init(|| {
+            let language = language(Lang::Rust);
+            [
+                "token_tree",
+                "string_literal",
+                "raw_string_literal",
+                "line_comment",
+                "block_comment",
+            ]
+            .iter()
+            .map(|k| language.id_for_node_kind(k, true))
+            .filter(|&id| id != 0)
+            .collect()
+        }),
+        _ => &[],
     }
 }
 
@@ -342,7 +366,10 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn run(&mut self, root: Node<'a>) {
+    /// Visits every named node (an anonymous one, a keyword or punctuation, matches no rule
+    /// of [`visit`](Self::visit) that records anything), not descending into the `opaque`
+    /// kinds.
+    fn run(&mut self, root: Node<'a>, opaque: &[u16]) {
         let mut cursor = root.walk();
         let mut depth = 0usize;
         loop {
@@ -353,8 +380,10 @@ impl<'a> Walk<'a> {
             if self.type_depth.is_some_and(|d| d >= depth) {
                 self.type_depth = None;
             }
-            self.visit(node, depth);
-            if cursor.goto_first_child() {
+            if node.is_named() {
+                self.visit(node, depth);
+            }
+            if !opaque.contains(&node.kind_id()) && cursor.goto_first_child() {
                 depth += 1;
                 continue;
             }

@@ -61,8 +61,18 @@ fn keep(text: &str, (a, b): Span) -> bool {
 /// Pushes the parts of the identifier `text[a..b]` (split at `_`, lower→Upper,
 /// `UPPERWord` and letter/digit boundaries) into `out`; returns how many were pushed.
 fn push_parts(text: &str, a: usize, b: usize, out: &mut Vec<Span>) -> usize {
-    let before = out.len();
     let ident = &text[a..b];
+    if ident.is_ascii() {
+        push_parts_ascii(ident.as_bytes(), a, out)
+    } else {
+        push_parts_chars(text, a, b, out)
+    }
+}
+
+/// [`push_parts`] of any identifier, character by character.
+fn push_parts_chars(text: &str, a: usize, b: usize, out: &mut Vec<Span>) -> usize {
+    let ident = &text[a..b];
+    let before = out.len();
     let mut start: Option<usize> = None;
     let mut prev: Option<Class> = None;
     let mut iter = ident.char_indices().peekable();
@@ -106,6 +116,61 @@ fn push_parts(text: &str, a: usize, b: usize, out: &mut Vec<Span>) -> usize {
         }
     }
     out.truncate(w);
+    out.len() - before
+}
+
+/// The class of an ASCII identifier byte (as [`class`]).
+#[inline]
+fn class_ascii(b: u8) -> Class {
+    match b {
+        b'A'..=b'Z' => Class::Upper,
+        b'0'..=b'9' => Class::Digit,
+        b'_' => Class::Under,
+        _ => Class::Lower,
+    }
+}
+
+/// [`push_parts`] of an ASCII identifier `ident` starting at byte `a` of the text: the same
+/// parts, byte by byte (every part of two bytes or more is kept, up to [`MAX_TERM_BYTES`]).
+fn push_parts_ascii(ident: &[u8], a: usize, out: &mut Vec<Span>) -> usize {
+    let before = out.len();
+    let mut push = |s: usize, e: usize| {
+        if (2..=MAX_TERM_BYTES).contains(&(e - s)) {
+            out.push((a + s, a + e));
+        }
+    };
+    let mut start: Option<usize> = None;
+    let mut prev: Option<Class> = None;
+    for (i, &c) in ident.iter().enumerate() {
+        let cl = class_ascii(c);
+        if cl == Class::Under {
+            if let Some(s) = start.take() {
+                push(s, i);
+            }
+            prev = Some(cl);
+            continue;
+        }
+        let boundary = match (prev, cl) {
+            (None, _) | (Some(Class::Under), _) => false,
+            (Some(Class::Lower), Class::Upper) => true,
+            (Some(Class::Upper), Class::Upper) => ident
+                .get(i + 1)
+                .is_some_and(|&n| class_ascii(n) == Class::Lower),
+            (Some(p), c2) => (p == Class::Digit) != (c2 == Class::Digit),
+        };
+        match start {
+            None => start = Some(i),
+            Some(s) if boundary => {
+                push(s, i);
+                start = Some(i);
+            }
+            Some(_) => {}
+        }
+        prev = Some(cl);
+    }
+    if let Some(s) = start {
+        push(s, ident.len());
+    }
     out.len() - before
 }
 
@@ -416,5 +481,37 @@ mod tests {
         assert!(looks_like_code("bar_baz"));
         assert!(looks_like_code("parseChunk"));
         assert!(!looks_like_code("Parse"));
+    }
+
+    #[test]
+    fn ascii_parts_match_char_parts() {
+        let words = [
+            "HTTPServerError",
+            "snake_case_name",
+            "__init__",
+            "a",
+            "ab",
+            "x1",
+            "utf8Decode",
+            "u32",
+            "ABC",
+            "ABCd",
+            "getHTTP2Response",
+            "_",
+            "a_b_c",
+            "IO_ERROR_42x",
+            "MAX__VALUE",
+            "Vec3f",
+            "aVeryLongIdentifierThatGoesOnAndOnWellPastTheSixtyFourByteLimitOfTerms_x",
+            "0x1F2e",
+            "XMLHttpRequest2",
+        ];
+        for w in words {
+            let text = format!("  {w} ");
+            let (mut x, mut y) = (Vec::new(), Vec::new());
+            let nx = push_parts_ascii(w.as_bytes(), 2, &mut x);
+            let ny = push_parts_chars(&text, 2, 2 + w.len(), &mut y);
+            assert_eq!((nx, x), (ny, y), "{w}");
+        }
     }
 }
