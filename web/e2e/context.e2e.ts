@@ -78,13 +78,13 @@ describe("context", () => {
     expect(reason.trim().length).toBeGreaterThan(0);
     expect(reason).toMatch(/parse|config/i);
     await alice.getByTestId("ctx-footer").waitFor();
-    expect(await alice.getByRole("alert").count()).toBe(0);
+    expect(await alice.getByRole("main").getByRole("alert").count()).toBe(0);
 
     // Symbols, by prefix: the definition, its kind and where it is.
     await alice.getByRole("button", { name: "Symbols", exact: true }).click();
     await alice.getByRole("button", { name: "Prefix", exact: true }).click();
     await box.fill("parse_con");
-    const row = alice.getByRole("row").filter({ hasText: "parse_config" });
+    const row = alice.getByRole("row").filter({ hasText: "parse_config" }).first();
     await row.waitFor({ timeout: 20_000 });
     const rowText = (await row.textContent()) ?? "";
     expect(rowText).toContain("function");
