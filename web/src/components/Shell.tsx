@@ -15,6 +15,8 @@ import { Toasts } from "./Toasts";
 
 // xterm.js is large: it loads only when the terminal is opened.
 const TerminalPanel = lazy(() => import("../views/TerminalPanel"));
+// The Context view (index search) loads when it is first opened.
+const Context = lazy(() => import("../views/Context"));
 
 function Route({ path }: { path: string }) {
   const t = useT();
@@ -30,6 +32,12 @@ function Route({ path }: { path: string }) {
     return (
       <Suspense fallback={<p className="p-6 text-sm text-zinc-500">{t("common.loading")}</p>}>
         <TerminalPanel />
+      </Suspense>
+    );
+  if (path === "/context")
+    return (
+      <Suspense fallback={<p className="p-6 text-sm text-zinc-500">{t("common.loading")}</p>}>
+        <Context />
       </Suspense>
     );
   if (path === "/config") return <ConfigCenter section={null} />;

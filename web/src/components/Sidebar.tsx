@@ -10,6 +10,7 @@ const NAV: { path: string; key: Key; admin?: boolean }[] = [
   { path: "/agents", key: "nav.agents" },
   { path: "/tasks", key: "nav.tasks" },
   { path: "/files", key: "nav.files" },
+  { path: "/context", key: "nav.context" },
   { path: "/terminal", key: "nav.terminal" },
   { path: "/config", key: "nav.config" },
   { path: "/admin", key: "nav.admin", admin: true },

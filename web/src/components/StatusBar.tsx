@@ -1,11 +1,12 @@
 import { useMemo } from "react";
 import { useT } from "../i18n";
 import { useStore } from "../lib/store";
+import { IndexIndicator } from "./IndexIndicator";
 import { PendingConfirmations } from "./PendingConfirmations";
 
 const ACTIVE = new Set(["active", "needs_confirm", "finalizing", "reassigning"]);
 
-/** Active tasks, the model's health, tokens and cost today, the connection. */
+/** Active tasks, the model's health, the workspace index, tokens and cost today, the connection. */
 export function StatusBar() {
   const t = useT();
   const tasks = useStore((s) => s.tasks);
@@ -32,9 +33,7 @@ export function StatusBar() {
         <span className={`inline-block h-2 w-2 rounded-full ${dot}`} aria-hidden />
         {t("status.llm")}: {t(`status.llm.${llmState}` as "status.llm.closed")}
       </span>
-      <span>
-        {t("status.index")}: {t("status.index.none")}
-      </span>
+      <IndexIndicator />
       <span data-testid="status-tokens">{t("status.tokensToday", { n: tokens.toLocaleString() })}</span>
       <span>{t("status.cost", { n: (usage?.cost_usd ?? 0).toFixed(2) })}</span>
       <span className="ml-auto">{t(`conn.${connection}`)}</span>

@@ -9,6 +9,7 @@ import * as config from "./config";
 import * as tools from "./tools";
 import * as admin from "./admin";
 import * as workspace from "./workspace";
+import * as context from "./context";
 
 const en = {
   ...common.en,
@@ -18,6 +19,7 @@ const en = {
   ...tools.en,
   ...admin.en,
   ...workspace.en,
+  ...context.en,
 };
 const zh: Record<keyof typeof en, string> = {
   ...common.zh,
@@ -27,6 +29,7 @@ const zh: Record<keyof typeof en, string> = {
   ...tools.zh,
   ...admin.zh,
   ...workspace.zh,
+  ...context.zh,
 };
 
 export type Key = keyof typeof en;

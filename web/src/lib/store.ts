@@ -7,12 +7,14 @@ import type {
   AgentDelta,
   AssistRequest,
   Event,
+  IndexStatus,
   LlmHealth,
   McpServerSpec,
   Message,
   Rule,
   Session,
   Step,
+  SymbolMatch,
   Task,
   TaskRecordResult,
   ToolRun,
@@ -74,7 +76,18 @@ export interface State {
   secrets: Record<string, true>;
   /** The user's own commands (command.list), once read; kept current by events. */
   commands: Record<string, UserCommand> | null;
+  /** The workspace index's state (index.status, then its notifications); null until read. */
+  index: IndexStatus | null;
+  /** The Context view's last query, kept while the user looks at a file it found. */
+  contextSearch: ContextSearch;
   toasts: Toast[];
+}
+
+/** What the Context view searches for, and how. */
+export interface ContextSearch {
+  query: string;
+  mode: "ranked" | "symbols";
+  match: SymbolMatch;
 }
 
 const initial: State = {
@@ -100,6 +113,8 @@ const initial: State = {
   mcp: {},
   secrets: {},
   commands: null,
+  index: null,
+  contextSearch: { query: "", mode: "ranked", match: "prefix" },
   toasts: [],
 };
 

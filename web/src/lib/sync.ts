@@ -55,6 +55,16 @@ async function resync(r: Rpc): Promise<void> {
   useStore.setState({ liveFrom: sub.last_seq });
 }
 
+// Counts index.status notifications, so a read answered after a newer one is dropped.
+let indexNotices = 0;
+
+/** Reads the index's state once (after each (re)connect); notifications keep it current. */
+async function readIndex(r: Rpc): Promise<void> {
+  const before = indexNotices;
+  const status = await r.call("index.status");
+  if (indexNotices === before) useStore.setState({ index: status });
+}
+
 /** Opens the connection and keeps it synced. `token` is null when the cookie signs in. */
 export function connect(): Rpc {
   if (rpc) rpc.stop();
@@ -64,11 +74,17 @@ export function connect(): Rpc {
   r.on("event", (p) => applyEvent(p.event));
   r.on("agent.delta", (d) => applyDelta(d));
   r.on("agent_health", (h) => useStore.setState((s) => ({ health: { ...s.health, [h.provider]: h } })));
+  r.on("index.status", (status) => {
+    indexNotices++;
+    useStore.setState({ index: status });
+  });
   r.onState((c) => useStore.setState({ connection: c }));
   r.onOpen(() => {
     resync(r).catch((e) => {
       if (!(e instanceof RpcError && e.code === -32008)) report(e);
     });
+    // Not part of resync: a server without the index still syncs; the status bar then says so.
+    readIndex(r).catch(() => {});
   });
   r.start();
   return r;

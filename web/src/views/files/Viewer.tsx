@@ -1,7 +1,7 @@
 // A file's content, highlighted by its extension, with line numbers. Binary and very
 // large files get a message instead.
 
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useT } from "../../i18n";
 import { RpcError } from "../../lib/rpc";
 import { useStore } from "../../lib/store";
@@ -20,6 +20,19 @@ type Content =
   | { status: "binary" }
   | { status: "large" }
   | { status: "error"; message: string };
+
+/** The lines the URL's hash points at (`#L12` or `#L12-L20`), e.g. from a search result. */
+export function linesOfHash(hash: string): { start: number; end: number } | null {
+  const m = /^#L(\d+)(?:-L?(\d+))?$/.exec(hash);
+  if (!m) return null;
+  const start = Number(m[1]);
+  const end = m[2] ? Math.max(start, Number(m[2])) : start;
+  return start > 0 ? { start, end } : null;
+}
+
+/** Line height and top padding of the code (leading-5, py-2), for scrolling to a line. */
+const LINE_PX = 20;
+const PAD_PX = 8;
 
 /** Whether text read as UTF-8 is really binary (NUL bytes). */
 export function looksBinary(text: string): boolean {
@@ -68,6 +81,14 @@ export function Viewer({ path, size, version }: { path: string; size: number; ve
     return Math.max(1, n);
   }, [text]);
 
+  // A link to lines (#L12-L20): mark them and scroll them into view once the text is shown.
+  const scroller = useRef<HTMLDivElement>(null);
+  const mark = content.status === "text" ? linesOfHash(location.hash) : null;
+  const markStart = mark?.start ?? 0;
+  useEffect(() => {
+    if (markStart > 0 && scroller.current) scroller.current.scrollTop = Math.max(0, PAD_PX + (markStart - 1) * LINE_PX - 3 * LINE_PX);
+  }, [markStart, path, content.status]);
+
   const message = (m: string) => (
     <div className="flex flex-1 items-center justify-center p-8">
       <p className="max-w-md text-center text-sm text-zinc-600 dark:text-zinc-400">{m}</p>
@@ -93,8 +114,16 @@ export function Viewer({ path, size, version }: { path: string; size: number; ve
         <span>{formatSize(size)}</span>
         <span>{lang ? languageName(lang) : t("files.plain")}</span>
       </div>
-      <div className="min-h-0 flex-1 overflow-auto" data-testid="file-content">
-        <div className="flex min-h-full min-w-max font-mono text-[13px] leading-5">
+      <div ref={scroller} className="min-h-0 flex-1 overflow-auto" data-testid="file-content">
+        <div className="relative flex min-h-full min-w-max font-mono text-[13px] leading-5">
+          {mark && mark.start <= lines && (
+            <div
+              aria-hidden
+              data-testid="marked-lines"
+              className="pointer-events-none absolute inset-x-0 bg-amber-200/40 dark:bg-amber-500/15"
+              style={{ top: PAD_PX + (mark.start - 1) * LINE_PX, height: (Math.min(mark.end, lines) - mark.start + 1) * LINE_PX }}
+            />
+          )}
           <pre
             aria-hidden
             className="sticky left-0 shrink-0 border-r border-zinc-200 bg-zinc-50 py-2 pr-3 pl-4 text-right text-zinc-400 select-none dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-600"

@@ -6,6 +6,7 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { ToolRunCard } from "../../components/ToolRunCard";
 import { Activity } from "./Activity";
 import { Assists } from "./Assists";
+import { ContextRefs } from "./ContextRefs";
 import { useTaskRecord } from "./record";
 import { ScoreTable } from "./ScoreTable";
 import { TaskActions } from "./TaskActions";
@@ -129,17 +130,7 @@ export function TaskDetail({ task, titleId, onClose }: { task: Task; titleId: st
           </Section>
           {task.context_refs.length > 0 && (
             <Section title={t("task.context")}>
-              <ul className="space-y-1 text-sm">
-                {task.context_refs.map((c, i) => (
-                  <li key={i}>
-                    <code className="font-mono text-xs">
-                      {c.path}
-                      {c.start_line != null && `:${c.start_line}${c.end_line != null && c.end_line !== c.start_line ? `–${c.end_line}` : ""}`}
-                    </code>
-                    {c.reason && <span className="text-zinc-500"> — {c.reason}</span>}
-                  </li>
-                ))}
-              </ul>
+              <ContextRefs refs={task.context_refs} />
             </Section>
           )}
         </div>

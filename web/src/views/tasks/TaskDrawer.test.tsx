@@ -162,4 +162,37 @@ describe("TaskDrawer", () => {
     fireEvent.click(within(drawer()).getByRole("button", { name: "Close" }));
     expect(onClose).toHaveBeenCalledTimes(2);
   });
+
+  it("lists the context the task used, live, and opens files at their lines and earlier tasks", () => {
+    setup();
+    expect(within(drawer()).queryByRole("region", { name: "Context used" })).toBeNull();
+    act(() =>
+      useStore.setState((s) => ({
+        tasks: {
+          ...s.tasks,
+          t0: makeTask("t0", { title: "Set up the build" }),
+          t1: {
+            ...s.tasks.t1,
+            context_refs: [
+              { path: "src/build.rs", start_line: 4, end_line: 9, reason: "defines `clean`" },
+              { path: "Makefile" },
+              { path: "task:t0", reason: "earlier task about the build" },
+              { path: "message:m42", reason: "the user asked for it" },
+            ],
+          },
+        },
+      })),
+    );
+    const refs = within(drawer()).getByRole("region", { name: "Context used" });
+    expect(within(refs).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      "src/build.rs:4–9 — defines `clean`",
+      "Makefile",
+      "Task Set up the build — earlier task about the build",
+      "Message m42 — the user asked for it",
+    ]);
+    fireEvent.click(within(refs).getByRole("button", { name: "src/build.rs:4–9" }));
+    expect(location.pathname + location.hash).toBe("/files/src/build.rs#L4-L9");
+    fireEvent.click(within(refs).getByRole("button", { name: "Set up the build" }));
+    expect(location.pathname).toBe("/tasks/t0");
+  });
 });
