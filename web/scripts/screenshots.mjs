@@ -90,6 +90,10 @@ try {
     await shot("terminal", "Terminal");
     await go("/files/src/greeting.py");
     await shot("files", "File browser");
+    await go("/context");
+    await page.getByRole("searchbox").fill(lang === "zh" ? "greeting module" : "greeting module");
+    await page.getByTestId("snippet").first().waitFor();
+    await shot("context", "Context: ranked snippets from the workspace index and earlier tasks, each with its reason");
     await go("/admin");
     await shot("admin", "Admin: users and tokens");
     await page.evaluate(() => localStorage.setItem("arranger.theme", "dark"));

@@ -1138,7 +1138,7 @@ impl WorkspaceIndex {
             if seed {
                 reason.push("seed file".into());
             }
-            if npr >= 0.25 {
+            if npr >= 0.25 && pr.len() > 1 {
                 reason.push(format!("PageRank {npr:.2}"));
             }
             let def = ch.def.and_then(|d| entry.parsed.defs.get(d));
