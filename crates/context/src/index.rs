@@ -381,9 +381,13 @@ impl WorkspaceIndex {
         let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
         self.files_total
             .store(found.len() as u64, Ordering::Relaxed);
-        let result = self
-            .lexical
-            .begin(true)
+        // An empty workspace (most new users) never starts a writer.
+        let opened = if found.is_empty() {
+            Ok(())
+        } else {
+            self.lexical.begin(true)
+        };
+        let result = opened
             .map_err(IndexError::from)
             .and_then(|()| self.sync(found, &|_| true, Some(progress)));
         self.lexical.release();
