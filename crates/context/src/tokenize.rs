@@ -310,33 +310,37 @@ pub struct SpanTokenStream<'a> {
     token: &'a mut Token,
 }
 
+impl<'a> SpanTokenStream<'a> {
+    /// The stream of `text`'s spans as `split` finds them (buffers reused).
+    fn new(
+        text: &'a str,
+        spans: &'a mut Vec<Span>,
+        token: &'a mut Token,
+        split: fn(&str, &mut Vec<Span>),
+    ) -> Self {
+        spans.clear();
+        split(text, spans);
+        token.reset();
+        SpanTokenStream {
+            text,
+            spans,
+            next: 0,
+            token,
+        }
+    }
+}
+
 impl Tokenizer for CodeTokenizer {
     type TokenStream<'a> = SpanTokenStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream<'a> {
-        self.spans.clear();
-        code_spans(text, &mut self.spans);
-        self.token.reset();
-        SpanTokenStream {
-            text,
-            spans: &self.spans,
-            next: 0,
-            token: &mut self.token,
-        }
+        SpanTokenStream::new(text, &mut self.spans, &mut self.token, code_spans)
     }
 }
 
 impl Tokenizer for PathTokenizer {
     type TokenStream<'a> = SpanTokenStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream<'a> {
-        self.spans.clear();
-        path_spans(text, &mut self.spans);
-        self.token.reset();
-        SpanTokenStream {
-            text,
-            spans: &self.spans,
-            next: 0,
-            token: &mut self.token,
-        }
+        SpanTokenStream::new(text, &mut self.spans, &mut self.token, path_spans)
     }
 }
 
