@@ -879,9 +879,7 @@ fn rg_search(rg: &Path, root: &Path, q: &str, indexed: &HashSet<String>) -> Resu
 // ---------------------------------------------------------------- our index
 
 fn open_index(root: &Path, cache: Arc<ParseCache>) -> Result<WorkspaceIndex> {
-    let dir = cap_std::fs::Dir::open_ambient_dir(root, cap_std::ambient_authority())
-        .with_context(|| format!("opening {}", root.display()))?;
-    Ok(WorkspaceIndex::new(root.to_path_buf(), dir, cache)?)
+    Ok(WorkspaceIndex::new(root.to_path_buf(), cache)?)
 }
 
 /// Distinct files in rank order, at most `K`.

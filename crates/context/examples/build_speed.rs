@@ -25,8 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = std::fs::canonicalize(args.next().ok_or("usage: build_speed <dir> [runs]")?)?;
     let runs: usize = args.next().map_or(Ok(1), |r| r.parse())?;
     for _ in 0..runs {
-        let dir = cap_std::fs::Dir::open_ambient_dir(&root, cap_std::ambient_authority())?;
-        let index = WorkspaceIndex::new(root.clone(), dir, Arc::new(ParseCache::default()))?;
+        let index = WorkspaceIndex::new(root.clone(), Arc::new(ParseCache::default()))?;
         let (t, c) = (Instant::now(), cpu_seconds());
         index.build(&|_| {}).map_err(|e| e.to_string())?;
         let (wall, cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);

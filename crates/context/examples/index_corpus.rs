@@ -26,8 +26,7 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = std::fs::canonicalize(std::env::args().nth(1).ok_or("usage: index_corpus <dir>")?)?;
-    let dir = cap_std::fs::Dir::open_ambient_dir(&root, cap_std::ambient_authority())?;
-    let index = WorkspaceIndex::new(root.clone(), dir, Arc::new(ParseCache::default()))?;
+    let index = WorkspaceIndex::new(root.clone(), Arc::new(ParseCache::default()))?;
     let ((), build) = time(|| index.build(&|_| {}).map_err(|e| e.to_string())).map_ok()?;
     let st = index.status();
     let mb = st.bytes as f64 / 1e6;

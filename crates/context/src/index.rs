@@ -197,7 +197,6 @@ enum Outcome {
 /// One user's workspace index.
 pub struct WorkspaceIndex {
     root: PathBuf,
-    dir: cap_std::fs::Dir,
     cache: Arc<ParseCache>,
     lexical: LexicalIndex,
     tables: RwLock<Tables>,
@@ -273,17 +272,13 @@ fn tokens_of(text: &str) -> usize {
 }
 
 impl WorkspaceIndex {
-    /// An empty index of the workspace at `root` (whose files are read only through `dir`).
-    pub fn new(
-        root: PathBuf,
-        dir: cap_std::fs::Dir,
-        cache: Arc<ParseCache>,
-    ) -> Result<Self, IndexError> {
+    /// An empty index of the workspace at `root`, whose files are read only through a
+    /// directory handle of `root` (beneath it, never following a symlink out).
+    pub fn new(root: PathBuf, cache: Arc<ParseCache>) -> Result<Self, IndexError> {
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let lexical = LexicalIndex::new(threads.min(2))?;
         Ok(Self {
             root,
-            dir,
             cache,
             lexical,
             tables: RwLock::new(Tables::default()),
@@ -310,6 +305,14 @@ impl WorkspaceIndex {
         e.file_name().to_str().is_none_or(|n| {
             SKIP_DIRS.contains(&n) || (e.depth() == 1 && hidden.iter().any(|h| h == n))
         })
+    }
+
+    /// The workspace's directory handle, opened for one operation (an index holds no
+    /// descriptor between operations: ten thousand users' indexes would hold ten
+    /// thousand). Every file is read beneath it, so nothing outside the workspace is.
+    fn open_dir(&self) -> Result<cap_std::fs::Dir, IndexError> {
+        cap_std::fs::Dir::open_ambient_dir(&self.root, cap_std::ambient_authority())
+            .map_err(|e| IndexError::Io(e.kind().to_string()))
     }
 
     fn tables(&self) -> std::sync::RwLockReadGuard<'_, Tables> {
@@ -479,6 +482,8 @@ impl WorkspaceIndex {
         for p in &gone {
             self.lexical.delete_file(p)?;
         }
+        let dir = self.open_dir()?;
+        let dir = &dir;
         let next = AtomicUsize::new(0);
         let outcomes = Mutex::new(Vec::with_capacity(found.len()));
         let failure: Mutex<Option<IndexError>> = Mutex::new(None);
@@ -492,7 +497,7 @@ impl WorkspaceIndex {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(rel) = found.get(i) else { break };
-                        match self.process(rel, &mut scratch) {
+                        match self.process(dir, rel, &mut scratch) {
                             Ok(o) => local.push(o),
                             Err(e) => {
                                 *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
@@ -580,7 +585,12 @@ impl WorkspaceIndex {
     /// Only a file the tables know has documents in the full-text index (its documents are
     /// deleted whenever it leaves them), so a new file's path is never deleted: on a cold
     /// build that would be one useless delete query per file, applied to every segment.
-    fn process(&self, rel: &str, scratch: &mut Scratch) -> Result<Outcome, IndexError> {
+    fn process(
+        &self,
+        dir: &cap_std::fs::Dir,
+        rel: &str,
+        scratch: &mut Scratch,
+    ) -> Result<Outcome, IndexError> {
         let path: Arc<str> = rel.into();
         let old = {
             let t = self.tables();
@@ -592,7 +602,7 @@ impl WorkspaceIndex {
             }
             Ok(Outcome::Dropped(path))
         };
-        let meta = match self.dir.symlink_metadata(rel) {
+        let meta = match dir.symlink_metadata(rel) {
             Ok(m) if m.is_file() => m,
             _ => return dropped(path),
         };
@@ -611,7 +621,7 @@ impl WorkspaceIndex {
         let bytes = &mut scratch.bytes;
         bytes.clear();
         bytes.reserve(size as usize + 1);
-        if (self.dir.open(rel))
+        if (dir.open(rel))
             .and_then(|mut f| std::io::Read::read_to_end(&mut f, bytes))
             .is_err()
         {
@@ -888,12 +898,13 @@ impl WorkspaceIndex {
             .dfa_size_limit(4 << 20)
             .build()
             .map_err(|e| IndexError::BadQuery(e.to_string()))?;
+        let dir = self.open_dir()?;
         let mut out = Vec::new();
         for path in self.files() {
             if out.len() >= limit {
                 break;
             }
-            let Ok(bytes) = self.dir.read(&path) else {
+            let Ok(bytes) = dir.read(&path) else {
                 continue;
             };
             let text = String::from_utf8_lossy(&bytes);
@@ -1215,6 +1226,7 @@ impl WorkspaceIndex {
         let mut used = 0usize;
         let mut per_file: HashMap<String, usize> = HashMap::new();
         let mut texts: HashMap<String, Option<String>> = HashMap::new();
+        let dir = self.open_dir().ok();
         for s in scored {
             if out.snippets.len() >= k || budget.saturating_sub(used) < MIN_TRIM_TOKENS.min(budget)
             {
@@ -1229,7 +1241,7 @@ impl WorkspaceIndex {
                 Some(t) => t,
                 None => {
                     let file = texts.entry(s.path.clone()).or_insert_with(|| {
-                        self.dir
+                        dir.as_ref()?
                             .read(&s.path)
                             .ok()
                             .map(|b| String::from_utf8_lossy(&b).into_owned())

@@ -18,7 +18,7 @@
 
 use crate::tokenize::{CodeTokenizer, PathTokenizer};
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::{LazyLock, Mutex, OnceLock, RwLock};
 use tantivy::collector::TopDocs;
 use tantivy::directory::RamDirectory;
 use tantivy::index::SegmentId;
@@ -156,42 +156,39 @@ struct Fields {
     key: Field,
 }
 
-/// The in-RAM BM25 index.
-pub struct LexicalIndex {
+/// The schema every index shares, and its fields.
+static SCHEMA: LazyLock<(Schema, Fields)> = LazyLock::new(|| {
+    let mut sb = Schema::builder();
+    let text = |tokenizer: &str, record: IndexRecordOption| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(record),
+        )
+    };
+    let fields = Fields {
+        path: sb.add_text_field("path", text("path", IndexRecordOption::WithFreqs)),
+        name: sb.add_text_field("name", text("code", IndexRecordOption::WithFreqs)),
+        body: sb.add_text_field("body", text("code", IndexRecordOption::WithFreqs)),
+        whole: sb.add_text_field("whole", text("default", IndexRecordOption::WithFreqs)),
+        file: sb.add_text_field("file", STRING),
+        kind: sb.add_text_field("kind", STRING),
+        key: sb.add_u64_field("key", FAST | STORED),
+    };
+    (sb.build(), fields)
+});
+
+/// The tantivy index itself, created with the first document.
+struct Inner {
     dir: RamDirectory,
     index: Index,
-    fields: Fields,
-    /// Indexing threads of a build's writer.
-    threads: usize,
-    /// The writer while a batch is written (`None` between batches).
-    writer: RwLock<Option<IndexWriter>>,
-    /// Serialises creating the writer.
-    opening: Mutex<()>,
     reader: IndexReader,
 }
 
-impl LexicalIndex {
-    /// An empty index whose writer uses at most `threads` indexing threads (≥ 1).
-    pub fn new(threads: usize) -> Result<Self, LexicalError> {
-        let mut sb = Schema::builder();
-        let text = |tokenizer: &str, record: IndexRecordOption| {
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(tokenizer)
-                    .set_index_option(record),
-            )
-        };
-        let fields = Fields {
-            path: sb.add_text_field("path", text("path", IndexRecordOption::WithFreqs)),
-            name: sb.add_text_field("name", text("code", IndexRecordOption::WithFreqs)),
-            body: sb.add_text_field("body", text("code", IndexRecordOption::WithFreqs)),
-            whole: sb.add_text_field("whole", text("default", IndexRecordOption::WithFreqs)),
-            file: sb.add_text_field("file", STRING),
-            kind: sb.add_text_field("kind", STRING),
-            key: sb.add_u64_field("key", FAST | STORED),
-        };
+impl Inner {
+    fn create() -> Result<Self, LexicalError> {
         let dir = RamDirectory::create();
-        let index = Index::create(dir.clone(), sb.build(), IndexSettings::default())?;
+        let index = Index::create(dir.clone(), SCHEMA.0.clone(), IndexSettings::default())?;
         index
             .tokenizers()
             .register("code", TextAnalyzer::from(CodeTokenizer::default()));
@@ -202,15 +199,49 @@ impl LexicalIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        Ok(Inner { dir, index, reader })
+    }
+}
+
+/// The in-RAM BM25 index. Nothing of tantivy exists until the first document is written:
+/// an empty workspace (most of ten thousand idle users) costs a few words.
+pub struct LexicalIndex {
+    inner: OnceLock<Inner>,
+    /// Serialises creating `inner`.
+    creating: Mutex<()>,
+    fields: Fields,
+    /// Indexing threads of a build's writer.
+    threads: usize,
+    /// The writer while a batch is written (`None` between batches).
+    writer: RwLock<Option<IndexWriter>>,
+    /// Serialises creating the writer.
+    opening: Mutex<()>,
+}
+
+impl LexicalIndex {
+    /// An empty index whose writer uses at most `threads` indexing threads (≥ 1).
+    pub fn new(threads: usize) -> Result<Self, LexicalError> {
         Ok(Self {
-            dir,
-            index,
-            fields,
+            inner: OnceLock::new(),
+            creating: Mutex::new(()),
+            fields: SCHEMA.1,
             threads: threads.clamp(1, 4),
             writer: RwLock::new(None),
             opening: Mutex::new(()),
-            reader,
         })
+    }
+
+    /// The tantivy index, created now if it does not exist yet.
+    fn inner_or_create(&self) -> Result<&Inner, LexicalError> {
+        if let Some(i) = self.inner.get() {
+            return Ok(i);
+        }
+        let _one = self.creating.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = self.inner.get() {
+            return Ok(i);
+        }
+        let created = Inner::create()?;
+        Ok(self.inner.get_or_init(|| created))
     }
 
     /// Opens the writer for a batch, unless it is open: `bulk` for a full build (more
@@ -225,7 +256,10 @@ impl LexicalIndex {
         } else {
             (1, UPDATE_BUDGET)
         };
-        let writer: IndexWriter = self.index.writer_with_num_threads(threads, budget)?;
+        let writer: IndexWriter = self
+            .inner_or_create()?
+            .index
+            .writer_with_num_threads(threads, budget)?;
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         *self.writer.write().map_err(poisoned)? = Some(writer);
         Ok(())
@@ -297,7 +331,10 @@ impl LexicalIndex {
             return Ok(());
         };
         writer.commit()?;
-        let metas = self.index.searchable_segment_metas()?;
+        let Some(inner) = self.inner.get() else {
+            return Ok(());
+        };
+        let metas = inner.index.searchable_segment_metas()?;
         if metas.len() > MAX_SEGMENTS {
             // Merge all but the largest few (the build's big segments stay as they are).
             let mut by_size: Vec<_> = metas.iter().map(|m| (m.num_docs(), m.id())).collect();
@@ -312,30 +349,40 @@ impl LexicalIndex {
             }
         }
         drop(guard);
-        self.reader.reload()?;
+        inner.reader.reload()?;
         Ok(())
     }
 
     /// Searchable segments (for tests and figures).
     pub fn segments(&self) -> usize {
-        self.index.searchable_segment_metas().map_or(0, |m| m.len())
+        self.inner
+            .get()
+            .and_then(|i| i.index.searchable_segment_metas().ok())
+            .map_or(0, |m| m.len())
     }
 
     /// Bytes of the index's files in RAM (plus the writer's pending buffers).
     pub fn size_bytes(&self) -> u64 {
-        self.dir.total_mem_usage() as u64
+        self.inner
+            .get()
+            .map_or(0, |i| i.dir.total_mem_usage() as u64)
     }
 
     /// Searchable documents.
     pub fn num_docs(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.inner
+            .get()
+            .map_or(0, |i| i.reader.searcher().num_docs())
     }
 
     /// The best `limit` whole files for `query` by plain BM25 (tantivy's default
     /// tokenizer: words split at non-alphanumerics, lowercased). Hits carry no matches.
     pub fn search_files(&self, query: &str, limit: usize) -> Result<Vec<LexHit>, LexicalError> {
         let f = self.fields;
-        let mut analyzer = self.index.tokenizer_for_field(f.whole)?;
+        let Some(inner) = self.inner.get() else {
+            return Ok(Vec::new());
+        };
+        let mut analyzer = inner.index.tokenizer_for_field(f.whole)?;
         let mut stream = analyzer.token_stream(query);
         let mut words: Vec<String> = Vec::new();
         while let Some(t) = stream.next() {
@@ -346,7 +393,7 @@ impl LexicalIndex {
         if words.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let searcher = self.reader.searcher();
+        let searcher = inner.reader.searcher();
         // Each word, and at half weight its other forms that occur in the index
         // (`parsed` → `parse`, `parses`, `parsing`), since neither side is stemmed.
         let mut weighted: Vec<(String, f32)> = words.iter().map(|w| (w.clone(), 1.0)).collect();
@@ -434,7 +481,10 @@ impl LexicalIndex {
                 )),
             ),
         ]);
-        let searcher = self.reader.searcher();
+        let Some(inner) = self.inner.get() else {
+            return Ok(Vec::new());
+        };
+        let searcher = inner.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
         // Map to keys, and find which terms each hit holds (per segment, docs ascending).
         let mut hits: Vec<LexHit> = Vec::with_capacity(top.len());

@@ -99,8 +99,7 @@ fn workspace() -> tempfile::TempDir {
 }
 
 fn open(root: &Path, cache: &Arc<ParseCache>) -> WorkspaceIndex {
-    let dir = cap_std::fs::Dir::open_ambient_dir(root, cap_std::ambient_authority()).unwrap();
-    let index = WorkspaceIndex::new(root.to_path_buf(), dir, cache.clone()).unwrap();
+    let index = WorkspaceIndex::new(root.to_path_buf(), cache.clone()).unwrap();
     index.build(&|_| {}).unwrap();
     index
 }
@@ -129,8 +128,7 @@ fn builds_and_reports_status() {
     let tmp = workspace();
     let cache = Arc::new(ParseCache::default());
     let progress = std::cell::Cell::new(0);
-    let dir = cap_std::fs::Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).unwrap();
-    let index = WorkspaceIndex::new(tmp.path().to_path_buf(), dir, cache).unwrap();
+    let index = WorkspaceIndex::new(tmp.path().to_path_buf(), cache).unwrap();
     index.build(&|_| progress.set(progress.get() + 1)).unwrap();
     assert!(progress.get() >= 2);
     assert_eq!(

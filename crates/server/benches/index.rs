@@ -76,9 +76,7 @@ async fn main() -> Result<(), String> {
 
     let data = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = SqliteDirectory::open(&data.path().join("arranger.db")).map_err(|e| e.to_string())?;
-    let user = dir
-        .add_user("ix", false, None)
-        .map_err(|e| e.to_string())?;
+    let user = dir.add_user("ix", false, None).map_err(|e| e.to_string())?;
     let token = dir
         .create_token("ix", TokenKind::Api, "bench", None)
         .map_err(|e| e.to_string())?

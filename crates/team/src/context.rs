@@ -57,9 +57,7 @@ impl LiveIndex {
         store: UserStore,
         cache: Arc<ParseCache>,
     ) -> Result<Arc<LiveIndex>, IndexError> {
-        let dir = cap_std::fs::Dir::open_ambient_dir(&root, cap_std::ambient_authority())
-            .map_err(|e| IndexError::Io(e.kind().to_string()))?;
-        let index = Arc::new(WorkspaceIndex::new(root, dir, cache)?.with_hidden(hidden));
+        let index = Arc::new(WorkspaceIndex::new(root, cache)?.with_hidden(hidden));
         let (status, _) = watch::channel(IndexStatus::default());
         let (input, inputs) = mpsc::unbounded_channel();
         let live = Arc::new(LiveIndex {
