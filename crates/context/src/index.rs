@@ -14,6 +14,7 @@
 use crate::cache::{ContentHash, ParseCache};
 use crate::graph::RefGraph;
 use crate::lexical::{DocKind, LexDoc, LexicalIndex};
+use crate::memory::MemoryIndex;
 use crate::symbols::SymbolTable;
 use crate::tokenize::{identifiers, looks_like_code, query_terms};
 use crate::{Parsed, lang};
@@ -92,8 +93,6 @@ const CHUNK_BITS: u32 = 20;
 const FILE_CHUNK: u64 = (1 << CHUNK_BITS) - 1;
 /// Whole-file documents considered per search.
 const FILE_TOP: usize = 100;
-/// Memory keys have the top bit set.
-const MEMORY_KEY: u64 = 1 << 63;
 /// BM25 candidates (chunks) considered per search.
 const BM25_TOP: usize = 200;
 /// Memory candidates considered per search.
@@ -145,12 +144,6 @@ struct FileEntry {
     generation: u64,
 }
 
-/// A memory document and its key.
-struct MemEntry {
-    key: u64,
-    doc: MemoryDoc,
-}
-
 /// The side tables: swapped under a write lock after each commit.
 #[derive(Default)]
 struct Tables {
@@ -158,8 +151,7 @@ struct Tables {
     gens: HashMap<u64, Arc<str>>,
     symbols: SymbolTable,
     graph: RefGraph,
-    memory: HashMap<String, MemEntry>,
-    mem_keys: HashMap<u64, String>,
+    memory: MemoryIndex,
     bytes: u64,
     chunks: u64,
 }
@@ -727,69 +719,24 @@ impl WorkspaceIndex {
         self.upsert_memories(vec![doc])
     }
 
-    /// Adds or replaces memory documents, with one commit.
+    /// Adds or replaces memory documents (searchable on return).
     pub fn upsert_memories(&self, docs: Vec<MemoryDoc>) -> Result<(), IndexError> {
         if docs.is_empty() {
             return Ok(());
         }
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let added = self.add_memories(&docs);
-        let committed = added.and_then(|keys| Ok((keys, self.lexical.commit()?)));
-        self.lexical.release();
-        let (keys, ()) = committed?;
         let mut t = self.tables.write().unwrap_or_else(|e| e.into_inner());
-        for (doc, key) in docs.into_iter().zip(keys) {
-            if let Some(old) = t.memory.remove(&doc.id) {
-                t.mem_keys.remove(&old.key);
-            }
-            t.mem_keys.insert(key, doc.id.clone());
-            t.memory.insert(doc.id.clone(), MemEntry { key, doc });
+        for doc in docs {
+            t.memory.upsert(doc);
         }
         drop(t);
         self.set_meta(|m| m.updated_at = Some(now_ms()));
         Ok(())
     }
 
-    /// Writes memory documents to the full-text index (not yet committed); their keys.
-    fn add_memories(&self, docs: &[MemoryDoc]) -> Result<Vec<u64>, IndexError> {
-        let mut keys = Vec::with_capacity(docs.len());
-        for doc in docs {
-            let key = MEMORY_KEY | self.next_gen.fetch_add(1, Ordering::Relaxed);
-            let kind = match doc.source {
-                SnippetSource::Message => DocKind::Message,
-                _ => DocKind::Task,
-            };
-            self.lexical.delete_file(&doc.id)?;
-            self.lexical.add(&LexDoc {
-                key,
-                file: &doc.id,
-                path: &doc.id,
-                name: &doc.title,
-                body: &doc.text,
-                kind,
-            })?;
-            keys.push(key);
-        }
-        Ok(keys)
-    }
-
     /// Removes a memory document (`task:<id>` / `message:<id>`); false if unknown.
     pub fn remove_memory(&self, id: &str) -> Result<bool, IndexError> {
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        if !self.tables().memory.contains_key(id) {
-            return Ok(false);
-        }
-        let done = self
-            .lexical
-            .delete_file(id)
-            .and_then(|()| self.lexical.commit());
-        self.lexical.release();
-        done?;
         let mut t = self.tables.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(old) = t.memory.remove(id) {
-            t.mem_keys.remove(&old.key);
-        }
-        Ok(true)
+        Ok(t.memory.remove(id))
     }
 
     /// The index's state.
@@ -951,18 +898,17 @@ impl WorkspaceIndex {
         };
         let bm = self.lexical.search(&terms, &[DocKind::Code], BM25_TOP)?;
         let files = self.lexical.search_files(q, FILE_TOP)?;
+        let t = self.tables();
         let mem = if req.memory {
-            self.lexical
-                .search(&terms, &[DocKind::Task, DocKind::Message], MEMORY_TOP)?
+            t.memory.search(&terms, MEMORY_TOP)
         } else {
             Vec::new()
         };
-        let t = self.tables();
         let mut cands = Candidates::default();
         let max_bm = bm
             .iter()
-            .chain(&mem)
             .map(|h| h.score)
+            .chain(mem.iter().map(|h| h.score))
             .fold(0f32, f32::max)
             .max(1e-6);
         // (a) BM25.
@@ -1173,10 +1119,7 @@ impl WorkspaceIndex {
         }
         // (e) memory, only this index's own.
         for hit in &mem {
-            let Some(id) = t.mem_keys.get(&hit.key) else {
-                continue;
-            };
-            let Some(m) = t.memory.get(id) else { continue };
+            let m = hit;
             let matched: Vec<&str> = hit
                 .matched
                 .iter()

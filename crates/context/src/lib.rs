@@ -10,7 +10,8 @@
 //!   [`lexical`]), path segments boosted;
 //! - a symbol table with exact, prefix and fuzzy lookup ([`symbols`]);
 //! - a file reference graph ranked by personalized PageRank ([`graph`]);
-//! - the user's earlier tasks and Blackboard messages as memory.
+//! - the user's earlier tasks and Blackboard messages as memory ([`memory`]: a small BM25
+//!   of its own, outside tantivy, since it changes with every message).
 //!
 //! Parsing is content-addressed: a [`ParseCache`] shared by the whole process parses
 //! identical content once, whoever owns it. Results only ever come from the index's
@@ -25,6 +26,7 @@ pub mod graph;
 pub mod index;
 pub mod lang;
 pub mod lexical;
+pub mod memory;
 pub mod parse;
 pub mod symbols;
 pub mod tokenize;

@@ -28,9 +28,13 @@ const COALESCE: Duration = Duration::from_millis(40);
 /// Blackboard messages indexed as memory when the index starts.
 const MEMORY_MESSAGES: usize = 2_000;
 
+/// Index builds and updates running at once in the whole process: they are CPU work
+/// on blocking threads, which the users' database calls also need.
+static INDEX_JOBS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 enum Input {
     Paths(Vec<String>),
-    Memory(MemoryDoc),
+    Memory(Box<MemoryDoc>),
 }
 
 /// One user's live index.
@@ -83,7 +87,13 @@ impl LiveIndex {
 
     /// The index's state now.
     pub fn status(&self) -> IndexStatus {
-        self.status.borrow().clone()
+        let published = self.status.borrow().clone();
+        match published.state {
+            // While building, the progress published is the news; once built, the
+            // index's own counts (memory changes without a notification).
+            IndexState::Ready => self.index.status(),
+            _ => published,
+        }
     }
 
     /// Follows the index's state (for the status bar).
@@ -208,7 +218,7 @@ async fn run(
                 Err(broadcast::error::RecvError::Closed) => return,
             };
             if let Some(doc) = doc
-                && feed.send(Input::Memory(doc)).is_err()
+                && feed.send(Input::Memory(Box::new(doc))).is_err()
             {
                 return;
             }
@@ -221,6 +231,7 @@ async fn run(
         ..IndexStatus::default()
     });
     let built = {
+        let _turn = INDEX_JOBS.acquire().await;
         let index = index.clone();
         let progress = status.clone();
         tokio::task::spawn_blocking(move || {
@@ -251,7 +262,7 @@ async fn run(
         let mut memory = Vec::new();
         let mut take = |i: Input| match i {
             Input::Paths(p) => paths.extend(p),
-            Input::Memory(d) => memory.push(d),
+            Input::Memory(d) => memory.push(*d),
         };
         take(first);
         let deadline = tokio::time::sleep(COALESCE);
@@ -276,23 +287,44 @@ async fn apply(
     mut paths: Vec<String>,
     memory: Vec<MemoryDoc>,
 ) {
+    // Memory is a few hash-map updates: no thread needed.
+    if let Err(e) = index.upsert_memories(memory) {
+        tracing::warn!(error = %e, "memory not indexed");
+    }
     paths.sort();
     paths.dedup();
-    let index2 = index.clone();
-    let done = tokio::task::spawn_blocking(move || -> Result<(), IndexError> {
-        index2.upsert_memories(memory)?;
-        if !paths.is_empty() {
-            index2.update(&paths)?;
+    if !paths.is_empty() {
+        let _turn = INDEX_JOBS.acquire().await;
+        let index2 = index.clone();
+        match tokio::task::spawn_blocking(move || index2.update(&paths)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "index update failed"),
+            Err(e) => tracing::warn!(error = %e, "index update stopped"),
         }
-        Ok(())
-    })
-    .await;
-    match done {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "index update failed"),
-        Err(e) => tracing::warn!(error = %e, "index update stopped"),
     }
-    status.send_replace(index.status());
+    publish(status, index.status());
+}
+
+/// Publishes the index's state when something a status bar shows changed: not for every
+/// Blackboard message added to memory (`index.status` still answers with the counts).
+fn publish(status: &watch::Sender<IndexStatus>, now: IndexStatus) {
+    status.send_if_modified(|old| {
+        let shown = |s: &IndexStatus| {
+            (
+                s.state,
+                s.files,
+                s.files_total,
+                s.bytes,
+                s.symbols,
+                s.chunks,
+                s.build_ms,
+                s.error.clone(),
+            )
+        };
+        let changed = shown(old) != shown(&now);
+        *old = now;
+        changed
+    });
 }
 
 fn fail(status: &watch::Sender<IndexStatus>, user: &UserId, error: String) {
