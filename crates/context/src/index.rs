@@ -307,6 +307,22 @@ impl WorkspaceIndex {
             .map_err(|e| IndexError::Io(e.kind().to_string()))
     }
 
+    /// Whether the workspace has nothing to index at its top level (no entry but hidden
+    /// and dot names): a build of it is trivial. Unreadable counts as empty.
+    pub fn looks_empty(&self) -> bool {
+        let Ok(dir) = self.open_dir() else {
+            return true;
+        };
+        let Ok(entries) = dir.entries() else {
+            return true;
+        };
+        !entries.flatten().any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with('.') && !self.hidden.iter().any(|h| *h == name)
+        })
+    }
+
     fn tables(&self) -> std::sync::RwLockReadGuard<'_, Tables> {
         self.tables.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -731,6 +747,17 @@ impl WorkspaceIndex {
         drop(t);
         self.set_meta(|m| m.updated_at = Some(now_ms()));
         Ok(())
+    }
+
+    /// Adds memory documents whose ids it does not hold yet (an initial load that must not
+    /// replace newer versions that arrived meanwhile).
+    pub fn add_memories_if_absent(&self, docs: Vec<MemoryDoc>) {
+        let mut t = self.tables.write().unwrap_or_else(|e| e.into_inner());
+        for doc in docs {
+            if !t.memory.contains(&doc.id) {
+                t.memory.upsert(doc);
+            }
+        }
     }
 
     /// Removes a memory document (`task:<id>` / `message:<id>`); false if unknown.

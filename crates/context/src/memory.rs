@@ -48,6 +48,11 @@ impl MemoryIndex {
         self.docs.len()
     }
 
+    /// Whether it holds the document `id`.
+    pub fn contains(&self, id: &str) -> bool {
+        self.docs.contains_key(id)
+    }
+
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()

@@ -39,7 +39,12 @@ enum Input {
 
 /// One user's live index.
 pub struct LiveIndex {
+    user: UserId,
     index: Arc<WorkspaceIndex>,
+    /// The user's store, for loading memory on first use.
+    store: UserStore,
+    /// Set once the user's earlier tasks and messages are in memory.
+    memory_loaded: tokio::sync::OnceCell<()>,
     status: watch::Sender<IndexStatus>,
     input: mpsc::UnboundedSender<Input>,
     stop: CancellationToken,
@@ -65,7 +70,10 @@ impl LiveIndex {
         let (status, _) = watch::channel(IndexStatus::default());
         let (input, inputs) = mpsc::unbounded_channel();
         let live = Arc::new(LiveIndex {
+            user: user.clone(),
             index: index.clone(),
+            store: store.clone(),
+            memory_loaded: tokio::sync::OnceCell::new(),
             status: status.clone(),
             input: input.clone(),
             stop: CancellationToken::new(),
@@ -137,8 +145,36 @@ impl LiveIndex {
         let _ = self.input.send(Input::Paths(paths));
     }
 
+    /// Loads the user's earlier tasks and Blackboard messages into memory, once: on the
+    /// first search that asks for memory, not at session start (ten thousand idle users
+    /// would all read their databases). Later ones arrive with the user's events.
+    async fn load_memory(&self) {
+        self.memory_loaded
+            .get_or_init(|| async {
+                let mut memory = Vec::new();
+                match self.store.list_tasks(None, None).await {
+                    Ok(tasks) => memory.extend(tasks.iter().map(task_memory)),
+                    Err(e) => tracing::warn!(user = %self.user, error = %e, "tasks not indexed"),
+                }
+                match self.store.recent_messages(MEMORY_MESSAGES).await {
+                    Ok(msgs) => memory.extend(msgs.iter().filter_map(message_memory)),
+                    Err(e) => {
+                        tracing::warn!(user = %self.user, error = %e, "messages not indexed")
+                    }
+                }
+                // Newer versions (from events meanwhile) win: add only unknown ids.
+                let index = self.index.clone();
+                let _ =
+                    tokio::task::spawn_blocking(move || index.add_memories_if_absent(memory)).await;
+            })
+            .await;
+    }
+
     /// Fused, budgeted search (see [`WorkspaceIndex::search`]).
     pub async fn search(&self, req: SearchRequest) -> Result<SearchResult, IndexError> {
+        if req.memory {
+            self.load_memory().await;
+        }
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || index.search(&req))
             .await
@@ -231,7 +267,16 @@ async fn run(
         ..IndexStatus::default()
     });
     let built = {
-        let _turn = INDEX_JOBS.acquire().await;
+        // An empty workspace (most new users) is built at once; others take turns.
+        let probe = index.clone();
+        let empty = tokio::task::spawn_blocking(move || probe.looks_empty())
+            .await
+            .unwrap_or(false);
+        let _turn = if empty {
+            None
+        } else {
+            INDEX_JOBS.acquire().await.ok()
+        };
         let index = index.clone();
         let progress = status.clone();
         tokio::task::spawn_blocking(move || {
@@ -246,16 +291,7 @@ async fn run(
         Ok(Err(e)) => return fail(&status, &user, e.to_string()),
         Err(e) => return fail(&status, &user, format!("the build stopped: {e}")),
     }
-    let mut memory = Vec::new();
-    match store.list_tasks(None, None).await {
-        Ok(tasks) => memory.extend(tasks.iter().map(task_memory)),
-        Err(e) => tracing::warn!(user = %user, error = %e, "tasks not indexed"),
-    }
-    match store.recent_messages(MEMORY_MESSAGES).await {
-        Ok(msgs) => memory.extend(msgs.iter().filter_map(message_memory)),
-        Err(e) => tracing::warn!(user = %user, error = %e, "messages not indexed"),
-    }
-    apply(&index, &status, Vec::new(), memory).await;
+    publish(&status, index.status());
 
     while let Some(first) = inputs.recv().await {
         let mut paths = Vec::new();
