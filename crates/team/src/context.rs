@@ -11,8 +11,8 @@ use arranger_context::{
 };
 use arranger_domain::fs::FileChange;
 use arranger_domain::{
-    Author, EventKind, IndexState, IndexStatus, Message, SnippetSource, SymbolInfo, SymbolMatch,
-    Task, UserId,
+    Author, Event, EventKind, IndexState, IndexStatus, Message, SnippetSource, SymbolInfo,
+    SymbolMatch, Task, UserId,
 };
 use arranger_host::with_user;
 use arranger_llm::CancellationToken;
@@ -20,7 +20,7 @@ use arranger_store::UserStore;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, watch};
 
 /// How long changes are gathered into one index update (the watcher's own debounce
 /// comes first).
@@ -32,9 +32,12 @@ const MEMORY_MESSAGES: usize = 2_000;
 /// on blocking threads, which the users' database calls also need.
 static INDEX_JOBS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-enum Input {
-    Paths(Vec<String>),
-    Memory(Box<MemoryDoc>),
+/// The file watcher's feed, handed over once the watch is set up (after the index
+/// started).
+#[derive(Default)]
+struct FileFeed {
+    files: std::sync::Mutex<Option<broadcast::Receiver<Arc<Vec<FileChange>>>>>,
+    ready: tokio::sync::Notify,
 }
 
 /// One user's live index.
@@ -46,7 +49,7 @@ pub struct LiveIndex {
     /// Set once the user's earlier tasks and messages are in memory.
     memory_loaded: tokio::sync::OnceCell<()>,
     status: watch::Sender<IndexStatus>,
-    input: mpsc::UnboundedSender<Input>,
+    feed: Arc<FileFeed>,
     stop: CancellationToken,
 }
 
@@ -68,21 +71,21 @@ impl LiveIndex {
     ) -> Result<Arc<LiveIndex>, IndexError> {
         let index = Arc::new(WorkspaceIndex::new(root, cache)?.with_hidden(hidden));
         let (status, _) = watch::channel(IndexStatus::default());
-        let (input, inputs) = mpsc::unbounded_channel();
+        let feed = Arc::new(FileFeed::default());
         let live = Arc::new(LiveIndex {
             user: user.clone(),
             index: index.clone(),
             store: store.clone(),
             memory_loaded: tokio::sync::OnceCell::new(),
             status: status.clone(),
-            input: input.clone(),
+            feed: feed.clone(),
             stop: CancellationToken::new(),
         });
         let stop = live.stop.clone();
         tokio::spawn(with_user(user.clone(), async move {
             tokio::select! {
                 _ = stop.cancelled() => {}
-                _ = run(user, index, store, status, input, inputs) => {}
+                _ = run(user, index, store, status, feed) => {}
             }
         }));
         Ok(live)
@@ -114,35 +117,13 @@ impl LiveIndex {
         self.status.borrow().state == IndexState::Ready
     }
 
-    /// Feeds the file watcher's changes of the user's workspace to the index, until the
-    /// feed closes or the index stops.
-    pub fn follow_files(&self, mut files: broadcast::Receiver<Arc<Vec<FileChange>>>) {
-        let input = self.input.clone();
-        let stop = self.stop.clone();
-        tokio::spawn(async move {
-            loop {
-                let batch = tokio::select! {
-                    _ = stop.cancelled() => return,
-                    b = files.recv() => b,
-                };
-                let paths = match batch {
-                    Ok(b) => b.iter().map(|c| c.path.clone()).collect(),
-                    // Missed changes: look at everything again (unchanged files are
-                    // recognised by size and time, so this is cheap).
-                    Err(broadcast::error::RecvError::Lagged(_)) => vec![String::new()],
-                    Err(broadcast::error::RecvError::Closed) => return,
-                };
-                if input.send(Input::Paths(paths)).is_err() {
-                    return;
-                }
-            }
-        });
-    }
-
-    /// Makes changes to these workspace-relative paths searchable now (the agents' own
-    /// writes, which need not wait for the watcher).
-    pub fn touch(&self, paths: Vec<String>) {
-        let _ = self.input.send(Input::Paths(paths));
+    /// Feeds the file watcher's changes of the user's workspace to the index from now on
+    /// (until the feed closes or the index stops).
+    pub fn follow_files(&self, files: broadcast::Receiver<Arc<Vec<FileChange>>>) {
+        if let Ok(mut slot) = self.feed.files.lock() {
+            *slot = Some(files);
+        }
+        self.feed.ready.notify_one();
     }
 
     /// Loads the user's earlier tasks and Blackboard messages into memory, once: on the
@@ -227,41 +208,43 @@ pub fn message_memory(m: &Message) -> Option<MemoryDoc> {
     })
 }
 
+/// The memory document an event brings, if any.
+fn memory_of(ev: &Event) -> Option<MemoryDoc> {
+    match &ev.kind {
+        EventKind::MessageAdded { message } => message_memory(message),
+        EventKind::TaskCreated { task } => Some(task_memory(task)),
+        EventKind::TaskUpdated { task, from, .. } if from.is_some() => Some(task_memory(task)),
+        _ => None,
+    }
+}
+
+async fn recv_files(
+    files: &mut Option<broadcast::Receiver<Arc<Vec<FileChange>>>>,
+) -> Result<Arc<Vec<FileChange>>, broadcast::error::RecvError> {
+    match files {
+        Some(f) => f.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What the index must take in next: changed paths and memory documents.
+#[derive(Default)]
+struct Pending {
+    paths: Vec<String>,
+    memory: Vec<MemoryDoc>,
+}
+
+/// One loop of the user's index, all in one task: the first build, then the user's events
+/// (memory) and the watcher's changes (files), gathered over [`COALESCE`] into one update.
 async fn run(
     user: UserId,
     index: Arc<WorkspaceIndex>,
     store: UserStore,
     status: watch::Sender<IndexStatus>,
-    input: mpsc::UnboundedSender<Input>,
-    mut inputs: mpsc::UnboundedReceiver<Input>,
+    feed: Arc<FileFeed>,
 ) {
-    // Memory follows the user's events from now on (what happens during the build waits
-    // in the channel).
+    // Memory follows the user's events from now on.
     let mut events = store.subscribe();
-    let feed = input.clone();
-    tokio::spawn(async move {
-        loop {
-            let doc = match events.recv().await {
-                Ok(ev) => match &ev.kind {
-                    EventKind::MessageAdded { message } => message_memory(message),
-                    EventKind::TaskCreated { task } => Some(task_memory(task)),
-                    EventKind::TaskUpdated { task, from, .. } if from.is_some() => {
-                        Some(task_memory(task))
-                    }
-                    _ => None,
-                },
-                Err(broadcast::error::RecvError::Lagged(_)) => None,
-                Err(broadcast::error::RecvError::Closed) => return,
-            };
-            if let Some(doc) = doc
-                && feed.send(Input::Memory(Box::new(doc))).is_err()
-            {
-                return;
-            }
-        }
-    });
-    drop(input);
-
     status.send_replace(IndexStatus {
         state: IndexState::Building,
         ..IndexStatus::default()
@@ -293,26 +276,64 @@ async fn run(
     }
     publish(&status, index.status());
 
-    while let Some(first) = inputs.recv().await {
-        let mut paths = Vec::new();
-        let mut memory = Vec::new();
-        let mut take = |i: Input| match i {
-            Input::Paths(p) => paths.extend(p),
-            Input::Memory(d) => memory.push(*d),
-        };
-        take(first);
+    let mut files = None;
+    let mut pending = Pending::default();
+    loop {
+        if !next_input(&mut events, &mut files, &feed, &mut pending).await {
+            return;
+        }
         let deadline = tokio::time::sleep(COALESCE);
         tokio::pin!(deadline);
         loop {
             tokio::select! {
                 _ = &mut deadline => break,
-                next = inputs.recv() => match next {
-                    Some(i) => take(i),
-                    None => break,
+                more = next_input(&mut events, &mut files, &feed, &mut pending) => if !more {
+                    break;
                 },
             }
         }
-        apply(&index, &status, paths, memory).await;
+        let batch = std::mem::take(&mut pending);
+        apply(&index, &status, batch.paths, batch.memory).await;
+    }
+}
+
+/// Waits for the next input and adds it to `pending`; false when the user's events end.
+async fn next_input(
+    events: &mut broadcast::Receiver<Arc<Event>>,
+    files: &mut Option<broadcast::Receiver<Arc<Vec<FileChange>>>>,
+    feed: &FileFeed,
+    pending: &mut Pending,
+) -> bool {
+    loop {
+        let waiting_for_files = files.is_none();
+        tokio::select! {
+            _ = feed.ready.notified(), if waiting_for_files => {
+                *files = feed.files.lock().ok().and_then(|mut f| f.take());
+            }
+            ev = events.recv() => match ev {
+                Ok(ev) => {
+                    if let Some(doc) = memory_of(&ev) {
+                        pending.memory.push(doc);
+                        return true;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return false,
+            },
+            batch = recv_files(files) => match batch {
+                Ok(b) => {
+                    pending.paths.extend(b.iter().map(|c| c.path.clone()));
+                    return true;
+                }
+                // Missed changes: look at everything again (unchanged files are
+                // recognised by size and time, so this is cheap).
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    pending.paths.push(String::new());
+                    return true;
+                }
+                Err(broadcast::error::RecvError::Closed) => *files = None,
+            },
+        }
     }
 }
 
