@@ -215,10 +215,11 @@ fn parse_opts() -> Result<Opts> {
         default_corpus: true,
     };
     let mut doc_set = false;
+    let mut bench = false;
     while let Some(a) = args.next() {
         let mut val = |name: &str| args.next().ok_or_else(|| anyhow!("{name} needs a value"));
         match a.as_str() {
-            "--bench" => {}
+            "--bench" => bench = true,
             "--quick" => o.quick = true,
             "--corpus" => {
                 o.corpus = Some(PathBuf::from(val("--corpus")?));
@@ -247,6 +248,16 @@ fn parse_opts() -> Result<Opts> {
             "--queries-out" => o.queries_out = Some(PathBuf::from(val("--queries-out")?)),
             "--keep" => o.keep = true,
             other => bail!("unknown option {other}"),
+        }
+    }
+    if !bench {
+        // Run by `cargo test --all-targets` (no `--bench`): a smoke run of the bench's
+        // code on the small corpus, not a measurement.
+        o.quick = true;
+        o.rg = false;
+        if !doc_set {
+            o.doc_queries = 20;
+            doc_set = true;
         }
     }
     if o.quick {
@@ -1188,7 +1199,7 @@ fn real_main() -> Result<()> {
     // ---- write the query set
     let queries_out = match &o.queries_out {
         Some(p) => p.clone(),
-        None if o.default_corpus => {
+        None if o.default_corpus && !o.quick => {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/ace-queries.json")
         }
         None => std::env::temp_dir().join("ace-queries.json"),

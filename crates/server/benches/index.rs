@@ -69,10 +69,12 @@ async fn main() -> Result<(), String> {
         .find(|a| !a.starts_with("--"))
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
+    // Without `--bench` (run by `cargo test --all-targets`): a short smoke run.
+    let bench = std::env::args().any(|a| a == "--bench");
     let saves: usize = std::env::var("ARRANGER_BENCH_INDEX_SAVES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(30);
+        .unwrap_or(if bench { 30 } else { 3 });
 
     let data = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = SqliteDirectory::open(&data.path().join("arranger.db")).map_err(|e| e.to_string())?;

@@ -192,8 +192,11 @@ pub fn task_memory(task: &Task) -> MemoryDoc {
 }
 
 /// The memory document of a Blackboard message (`None` for system broadcasts, which
-/// repeat what tasks say).
+/// repeat what tasks say, and for a `/task` message, whose task is memory itself).
 pub fn message_memory(m: &Message) -> Option<MemoryDoc> {
+    if m.task_id.is_some() {
+        return None;
+    }
     let who = match &m.author {
         Author::User => "the user".to_owned(),
         Author::Agent { name } => name.clone(),
