@@ -757,8 +757,13 @@ mod tests {
             assert!(!e.is_error, "{}", e.output);
             let r = run_worker_tool(&host, None, &call("read_file", json!({"path": "src/a.rs"}))).await;
             assert_eq!(r.output, "fn b() {}\nfn b() {}\n");
-            let s = run_worker_tool(&host, None, &call("search", json!({"query": "fn b"}))).await;
+            let s = run_worker_tool(&host, None, &call("search", json!({"query": "fn b", "mode": "exact"}))).await;
             assert!(s.output.starts_with("src/a.rs:1:"), "{}", s.output);
+            // Ranked search without an index says so and falls back to line matches.
+            let s = run_worker_tool(&host, None, &call("search", json!({"query": "fn b"}))).await;
+            assert!(s.output.starts_with("[the workspace index is not ready yet") && s.output.contains("src/a.rs:1:"), "{}", s.output);
+            let s = run_worker_tool(&host, None, &call("search", json!({"query": "fn b", "mode": "fuzzy"}))).await;
+            assert!(s.is_error && s.output.contains("unknown mode"), "{}", s.output);
             let l = run_worker_tool(&host, None, &call("list_dir", json!({}))).await;
             assert_eq!(l.output, "src/");
             let bad = run_worker_tool(&host, None, &call("read_file", json!({"path": "../../etc/passwd"}))).await;
