@@ -1,11 +1,12 @@
-//! [`LexicalIndex`]: BM25 full-text search over chunks and memory documents (tantivy, in
-//! RAM).
+//! [`LexicalIndex`]: BM25 full-text search over a workspace's chunks and files (tantivy,
+//! in RAM).
 //!
-//! One document per chunk of a file or per memory document, with the fields `path` (the
-//! [`PathTokenizer`], boosted ×[`PATH_BOOST`]), `name` (a definition's name, scope and
-//! signature, boosted ×[`NAME_BOOST`]), `body` (the text; frequencies, no positions, to
-//! keep the index small), `file` (the raw path or memory id, to delete by), `kind` and
-//! `key` (a fast field mapping back to the caller's side table). Queries are built from
+//! One document per chunk of a file, with the fields `path` (the [`PathTokenizer`],
+//! boosted ×[`PATH_BOOST`]), `name` (a definition's name, scope and signature, boosted
+//! ×[`NAME_BOOST`]), `body` (the text; frequencies, no positions, to keep the index
+//! small), `file` (the raw path, to delete by), `kind` and `key` (a fast field mapping
+//! back to the caller's side table); and one document per file with only `whole` (the
+//! file's words, tantivy's default tokenizer) for file-level evidence. Queries are built from
 //! terms, never parsed, so no user text can be a syntax error. Each
 //! [`commit`](LexicalIndex::commit) reloads the reader, so a change is searchable when it
 //! returns.

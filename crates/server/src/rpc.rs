@@ -458,12 +458,7 @@ pub async fn dispatch(
         IndexStatusMethod::NAME => call!(IndexStatusMethod, |_p| index(ctx)?.status()),
         IndexSearch::NAME => call!(IndexSearch, |p| {
             let ix = index(ctx)?;
-            if p.query.trim().is_empty() {
-                return Err(ErrorObject::new(
-                    codes::INVALID_PARAMS,
-                    "query is empty: give words, identifiers or a question",
-                ));
-            }
+            // An empty query is the index's to refuse (BadQuery → invalid params).
             if p.query.len() > 4096 {
                 return Err(ErrorObject::new(
                     codes::INVALID_PARAMS,
