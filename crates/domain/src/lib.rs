@@ -9,18 +9,21 @@
 //! but the wire envelope itself is not known here.
 
 pub mod agent;
+pub mod audit;
 pub mod command;
 pub mod context;
 pub mod event;
 pub mod fs;
 pub mod ids;
 pub mod mcp;
+pub mod quota;
 pub mod run;
 pub mod session;
 pub mod task;
 
 pub use agent::{Agent, AgentModel, AgentRole, Needs, Score};
 pub use arranger_policy::{Rule, RuleAction, RuleScope};
+pub use audit::{AuditEntry, AuditRecord};
 pub use command::{CommandAction, UserCommand, validate_command_id};
 pub use context::{
     IndexState, IndexStatus, Lang, Snippet, SnippetSource, SymbolInfo, SymbolKind, SymbolMatch,
@@ -29,6 +32,9 @@ pub use event::{Event, EventKind, StateScope};
 pub use ids::{AgentId, MessageId, SessionId, TaskId, UserId};
 pub use mcp::{
     McpServerSpec, McpServerState, McpServerStatus, McpToolDef, McpTransport, McpVar, SecretInfo,
+};
+pub use quota::{
+    Capability, Limits, Permissions, QuotaExceeded, QuotaKind, QuotaScope, Quotas, ServerCaps,
 };
 pub use run::{
     AgentDelta, AssistRequest, AssistStatus, DailyUsage, DecisionKind, LlmHealth, NetworkAccess,

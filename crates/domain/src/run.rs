@@ -397,7 +397,13 @@ pub fn day_of(at: Timestamp) -> i64 {
 
 /// `YYYY-MM-DD` of a day number (days since the Unix epoch, proleptic Gregorian).
 pub fn date_of_day(day: i64) -> String {
-    // Civil-from-days (H. Hinnant's algorithm).
+    let (y, m, d) = civil_of_day(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Year, month (1–12) and day of month (1–31) of a day number (days since the Unix
+/// epoch, proleptic Gregorian; H. Hinnant's civil-from-days).
+pub fn civil_of_day(day: i64) -> (i64, i64, i64) {
     let z = day + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -407,7 +413,18 @@ pub fn date_of_day(day: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    (y, m, d)
+}
+
+/// The day number of a date (the inverse of [`civil_of_day`]; days-from-civil).
+pub fn day_of_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -420,5 +437,9 @@ mod tests {
         assert_eq!(date_of_day(day_of(951_782_400_000)), "2000-02-29");
         assert_eq!(date_of_day(day_of(1_795_305_600_000)), "2026-11-22");
         assert_eq!(date_of_day(-1), "1969-12-31");
+        for day in [-800_000, -1, 0, 59, 60, 11_016, 20_779, 2_000_000] {
+            let (y, m, d) = civil_of_day(day);
+            assert_eq!(day_of_civil(y, m, d), day, "{y}-{m}-{d}");
+        }
     }
 }

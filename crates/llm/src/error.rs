@@ -102,6 +102,9 @@ pub enum LlmError {
     /// The configuration is unusable (no model, bad base URL, ...).
     #[error("invalid LLM configuration: {0}")]
     Config(String),
+    /// A budget (the user's, the task's or the server's) is spent: the call was not sent.
+    #[error(transparent)]
+    Quota(#[from] arranger_domain::QuotaExceeded),
 }
 
 impl LlmError {
@@ -114,7 +117,8 @@ impl LlmError {
             | Self::CircuitOpen { .. }
             | Self::Cancelled
             | Self::UnknownProvider { .. }
-            | Self::Config(_) => false,
+            | Self::Config(_)
+            | Self::Quota(_) => false,
         }
     }
 
@@ -149,7 +153,8 @@ impl LlmError {
             Self::CircuitOpen { .. }
             | Self::Cancelled
             | Self::UnknownProvider { .. }
-            | Self::Config(_) => false,
+            | Self::Config(_)
+            | Self::Quota(_) => false,
         }
     }
 }

@@ -30,7 +30,7 @@ pub use config::{ApiKey, ProviderConfig, ProviderKind};
 pub use error::{LlmError, TimeoutPhase};
 pub use openai::OpenAiProvider;
 pub use pool::{
-    BreakerConfig, BreakerState, CallMetrics, CallTags, FallbackTarget, LlmCall, LlmPool,
+    BreakerConfig, BreakerState, CallGate, CallMetrics, CallTags, FallbackTarget, LlmCall, LlmPool,
     LlmStream, ModelPrice, PoolConfig, ProviderHealth, ProviderLimits, ProviderOptions,
     ProviderStats, RetryPolicy, Timeouts, UsageSnapshot, UsageTotals,
 };

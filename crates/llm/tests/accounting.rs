@@ -135,3 +135,82 @@ async fn retried_call_counts_once() {
         (1, 7, 3)
     );
 }
+
+/// A gate that lets a user spend 15 tokens, then refuses.
+struct TokenBudget {
+    max: u64,
+    spent: std::sync::Mutex<std::collections::HashMap<UserId, u64>>,
+}
+
+impl arranger_llm::CallGate for TokenBudget {
+    fn admit(&self, tags: &arranger_llm::CallTags) -> Result<(), arranger_domain::QuotaExceeded> {
+        let spent = self
+            .spent
+            .lock()
+            .unwrap()
+            .get(&tags.user)
+            .copied()
+            .unwrap_or(0);
+        if spent >= self.max {
+            return Err(arranger_domain::QuotaExceeded {
+                limit: arranger_domain::QuotaKind::TokensPerDay,
+                scope: arranger_domain::QuotaScope::User,
+                used: spent as f64,
+                max: self.max as f64,
+                resets_at: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn spent(&self, tags: &arranger_llm::CallTags, usage: &Usage, _cost_usd: f64) {
+        *self
+            .spent
+            .lock()
+            .unwrap()
+            .entry(tags.user.clone())
+            .or_default() += usage.input_tokens + usage.output_tokens;
+    }
+}
+
+/// The gate sees what every call spent and refuses a call before it is sent once the
+/// budget is reached — for that user only.
+#[tokio::test]
+async fn a_spent_budget_refuses_calls_before_they_are_sent() {
+    let fake = fake(Scenario::new().rule(Rule::any().reply(Reply::text("ok").usage(7, 3)))).await;
+    let pool = LlmPool::new(fast_config()).unwrap();
+    pool.register("p", &openai(&fake)).unwrap();
+    pool.set_gate(std::sync::Arc::new(TokenBudget {
+        max: 15,
+        spent: Default::default(),
+    }));
+    for _ in 0..2 {
+        pool.complete(LlmCall::new(user("u"), "p", request("x")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(fake.request_count(), 2);
+    let err = pool
+        .complete(LlmCall::new(user("u"), "p", request("x")))
+        .await
+        .unwrap_err();
+    match &err {
+        arranger_llm::LlmError::Quota(q) => {
+            assert_eq!(q.limit, arranger_domain::QuotaKind::TokensPerDay);
+            assert_eq!(q.used, 20.0);
+        }
+        other => panic!("expected a quota error, got {other:?}"),
+    }
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("daily LLM token limit"), "{err}");
+    assert_eq!(
+        fake.request_count(),
+        2,
+        "the refused call reached the provider"
+    );
+    // Another user still has their own budget.
+    pool.complete(LlmCall::new(user("v"), "p", request("x")))
+        .await
+        .unwrap();
+    assert_eq!(fake.request_count(), 3);
+}

@@ -79,7 +79,7 @@ pub struct TokenInfo {
 /// Who may log in. Implementations block (they hash passwords and touch a database):
 /// call them from a blocking thread. The embedded implementation is [`SqliteDirectory`];
 /// a PostgreSQL one can take its place for several nodes.
-pub trait UserDirectory: Send + Sync + 'static {
+pub trait UserDirectory: crate::Governance + Send + Sync + 'static {
     /// Creates a user. `password` may be `None` for token-only users.
     fn add_user(
         &self,
@@ -233,7 +233,7 @@ impl SqliteDirectory {
         })
     }
 
-    fn with<R>(
+    pub(crate) fn with<R>(
         &self,
         f: impl FnOnce(&Connection) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
@@ -529,7 +529,7 @@ impl UserDirectory for SqliteDirectory {
 /// An argon2id hash of a random string, verified against when a user does not exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$SUW2fGNgzfTCfdsgr8ZKL6ZB2ZkIVZpWZGnz1+8eDgE";
 
-const MIGRATIONS: &[Migration] = &[v1];
+const MIGRATIONS: &[Migration] = &[v1, crate::governance::migration];
 
 fn v1(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(

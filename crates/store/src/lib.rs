@@ -20,6 +20,7 @@ mod config_store;
 mod db;
 mod directory;
 mod error;
+mod governance;
 mod mcp_store;
 mod policy_store;
 mod secrets;
@@ -33,6 +34,7 @@ pub use directory::{
     validate_user_name,
 };
 pub use error::StoreError;
+pub use governance::{AuditQuery, Governance, MAX_AUDIT_PAGE};
 pub use mcp_store::{MAX_MCP_SERVERS, MAX_SECRETS};
 pub use policy_store::{Decided, MAX_RULES};
 pub use secrets::SecretBox;

@@ -287,7 +287,18 @@ struct DedupKey {
     key: Option<crate::ApiKey>,
 }
 
+/// Decides before each attempt whether a call may be sent (budgets), and learns what
+/// calls spent. The server's implementation counts spending per user, day and month and
+/// refuses calls once a user's quota or the server's cap is reached.
+pub trait CallGate: Send + Sync + 'static {
+    /// `Err` refuses the call before it is sent: the caller gets [`LlmError::Quota`].
+    fn admit(&self, tags: &CallTags) -> Result<(), arranger_domain::QuotaExceeded>;
+    /// What an attempt of a call spent, as the provider reported it.
+    fn spent(&self, tags: &CallTags, usage: &Usage, cost_usd: f64);
+}
+
 struct Inner {
+    gate: RwLock<Option<Arc<dyn CallGate>>>,
     client: reqwest::Client,
     config: PoolConfig,
     providers: RwLock<HashMap<String, Arc<ProviderEntry>>>,
@@ -303,6 +314,10 @@ impl Inner {
             .unwrap_or_else(|p| p.into_inner())
             .get(name)
             .cloned()
+    }
+
+    fn gate(&self) -> Option<Arc<dyn CallGate>> {
+        self.gate.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn price(&self, model: &str, usage: &Usage) -> f64 {
@@ -358,6 +373,7 @@ impl LlmPool {
         let (health, _) = broadcast::channel(HEALTH_CHANNEL);
         Self {
             inner: Arc::new(Inner {
+                gate: RwLock::new(None),
                 client,
                 config,
                 providers: RwLock::new(HashMap::new()),
@@ -366,6 +382,11 @@ impl LlmPool {
                 accounting: accounting::Accounting::default(),
             }),
         }
+    }
+
+    /// Sets the gate every call passes before it is sent (replacing any earlier one).
+    pub fn set_gate(&self, gate: Arc<dyn CallGate>) {
+        *self.inner.gate.write().unwrap_or_else(|p| p.into_inner()) = Some(gate);
     }
 
     /// The shared HTTP client.
@@ -751,6 +772,13 @@ impl Driver {
             }
             let permit = entry.queue.acquire(&tags.user, retrying).await;
             entry.wait_cooldown().await;
+            // Budgets are checked as late as possible: right before the request is sent.
+            if let Some(Err(over)) = self.inner.gate().map(|g| g.admit(&tags)) {
+                drop(permit);
+                debug!(user = %tags.user, limit = over.limit.as_str(), "LLM call refused: budget spent");
+                let _ = tx.send(Err(LlmError::Quota(over))).await;
+                return;
+            }
             attempts_here += 1;
             self.update(|m| {
                 m.queue_wait += waited.elapsed();
@@ -907,6 +935,9 @@ impl Driver {
                 StreamEvent::Usage(usage) => {
                     let cost = self.inner.price(model, usage);
                     self.inner.accounting.record_usage(tags, usage, cost);
+                    if let Some(gate) = self.inner.gate() {
+                        gate.spent(tags, usage, cost);
+                    }
                     self.update(|m| {
                         m.usage.add(usage);
                         m.cost_usd += cost;
