@@ -1,6 +1,57 @@
 // Generated from the Rust protocol types by `make schema` (arranger schema --typescript).
 // Do not edit: change crates/protocol and regenerate.
 
+/** Parameters of `admin.audit.list`. */
+export type AdminAuditListParams = {
+  /** Only actions starting with this (`user.`, `limits.`, `toolrun.`). */
+  action?: string | null;
+  /** Only this actor's. */
+  actor?: string | null;
+  /** Only records older than this id (for paging back). */
+  before?: number | null;
+  /** At most this many (default 100, at most 1000). */
+  limit?: number | null;
+};
+
+/** Result of `admin.audit.list`. */
+export type AdminAuditListResult = {
+  /** Newest first. */
+  records: AuditRecord[];
+};
+
+/** Parameters of `admin.limits.get`. */
+export type AdminLimitsGetParams = {
+  /** A user's name: also their overrides, effective limits and spending. */
+  user?: string | null;
+};
+
+/** Result of `admin.limits.get`. */
+export type AdminLimitsGetResult = {
+  /** The server's caps for all users together. */
+  caps: ServerCaps;
+  /** The server's defaults for every user. */
+  defaults: Limits;
+  /** What all users spent this month (UTC). */
+  server_month: Spend;
+  /** What all users spent today (UTC). */
+  server_today: Spend;
+  /** The user asked for. */
+  user?: (AdminUserLimits | null);
+};
+
+/** Parameters of `admin.limits.set`: with `user`, replaces that user's overrides with
+ * `limits`; without, replaces the server's defaults with `limits` and, when given, its
+ * caps. */
+export type AdminLimitsSetParams = {
+  /** The server's caps (only without `user`); absent: unchanged. */
+  caps?: (ServerCaps | null);
+  /** The limits (every field optional; absent means no limit in the defaults, and the
+   * default in an override). */
+  limits: Limits;
+  /** Whose overrides to set; absent: the server's defaults. */
+  user?: string | null;
+};
+
 /** Parameters of `admin.token.create`. */
 export type AdminTokenCreateParams = {
   /** A label to recognise the token by (1–100 characters). */
@@ -82,6 +133,20 @@ export type AdminUserCreateParams = {
   name: string;
   /** The password (at least 8 characters). Never logged, never sent back. */
   password: string;
+};
+
+/** One user's limits as admins see them. */
+export type AdminUserLimits = {
+  /** What is in force. */
+  effective: Limits;
+  /** LLM spending this month (UTC). */
+  month: Spend;
+  /** The user's name. */
+  name: string;
+  /** What is set for this user (absent fields follow the defaults). */
+  overrides: Limits;
+  /** LLM spending today (UTC). */
+  today: Spend;
 };
 
 /** Result of `admin.user.list`. */
@@ -247,6 +312,24 @@ export type AssistRequest = {
 
 /** The state of an assist request. */
 export type AssistStatus = ("open" | "running" | "done" | "failed");
+
+/** One entry of the server's audit log: an admin action, or a High-risk decision on a
+ * user's tool call. */
+export type AuditRecord = {
+  /** What was done, dotted (`user.create`, `quota.set`, `toolrun.high_risk`, …). */
+  action: string;
+  /** Who acted: a user name, or `cli` for the `arranger` command on the server's machine. */
+  actor: string;
+  /** When (ms since the epoch). */
+  at: number;
+  /** Details: the changed fields; a High-risk call's tool, arguments, decision and
+   * reason. Never a password, a token or a stored secret. */
+  detail: unknown;
+  /** Position in the log (increasing). */
+  id: number;
+  /** Whom or what it was done to (a user name, a token id, `server`), or empty. */
+  target: string;
+};
 
 /** Who wrote a Blackboard message. */
 export type Author = ({
@@ -723,6 +806,15 @@ export type IndexSymbolsResult = {
 /** A programming language the index understands (tree-sitter symbols and chunks). */
 export type Lang = ("rust" | "python" | "java_script" | "type_script" | "tsx" | "go" | "java" | "c" | "cpp");
 
+/** Quotas and permissions together: the server's defaults, one user's overrides, or the
+ * effective limits of a user. */
+export type Limits = {
+  /** Permissions. */
+  permissions?: Permissions;
+  /** Quotas. */
+  quotas?: Quotas;
+};
+
 /** The health of a language-model provider, as its circuit breaker sees it. */
 export type LlmHealth = {
   /** Calls holding a connection slot now (in `llm.status`). */
@@ -982,6 +1074,18 @@ export type Part = {
   risk: Risk;
 };
 
+/** What a user may use at all. `None`: allowed (in defaults) or the default (in an
+ * override). Denied tools are left out of the agents' tool lists and refused on every
+ * path (API, agents). */
+export type Permissions = {
+  /** Shell commands (`run_command`, user commands that run a shell). */
+  commands?: boolean | null;
+  /** MCP servers (`mcp.*`, the agents' `mcp__*` tools). */
+  mcp?: boolean | null;
+  /** Interactive terminals (`terminal.*`, the agents' `terminal_*` tools). */
+  terminals?: boolean | null;
+};
+
 /** Parameters of `policy.check`: a command line, or a tool call. */
 export type PolicyCheckParams = {
   /** The tool's arguments. */
@@ -1036,6 +1140,55 @@ export type ProviderParam = {
   model: string;
   /** Name agents refer to (1–32 of `a-z`, `0-9`, `-`, `_`). */
   name: string;
+};
+
+/** Result of `quota.get`: the caller's effective limits and what they use of them. */
+export type QuotaGetResult = {
+  /** The limits in force (the server's defaults with the user's overrides). */
+  limits: Limits;
+  /** What is used. */
+  usage: QuotaUsage;
+};
+
+/** What a user uses of their limits right now. */
+export type QuotaUsage = {
+  /** When today's counts reset (ms since the epoch). */
+  day_resets_at: number;
+  /** LLM spending this month (UTC). */
+  month: Spend;
+  /** When this month's counts reset. */
+  month_resets_at: number;
+  /** Bytes the workspace holds. */
+  storage_bytes: number;
+  /** Terminals open. */
+  terminals: number;
+  /** LLM spending today (UTC). */
+  today: Spend;
+};
+
+/** Limits on what one user may use. `None`: no limit (in defaults) or the default (in an
+ * override). */
+export type Quotas = {
+  /** Tasks running at once; more wait in Pending. */
+  concurrent_tasks?: number | null;
+  /** LLM cost in US dollars per UTC day. */
+  cost_per_day_usd?: number | null;
+  /** LLM cost in US dollars per UTC calendar month. */
+  cost_per_month_usd?: number | null;
+  /** MCP servers running at once. */
+  mcp_servers?: number | null;
+  /** API requests per second (sustained; bursts of twice as many). */
+  requests_per_second?: number | null;
+  /** Bytes the user's workspace may hold (file tools, uploads, commands and terminals). */
+  storage_bytes?: number | null;
+  /** LLM cost in US dollars one task may spend, its assists included. */
+  task_cost_usd?: number | null;
+  /** Terminals open at once. */
+  terminals?: number | null;
+  /** LLM tokens (input + output) per UTC day. */
+  tokens_per_day?: number | null;
+  /** LLM tokens per UTC calendar month. */
+  tokens_per_month?: number | null;
 };
 
 /** How much harm a tool call or command can do. Ordered: `Low < Medium < High`, so the
@@ -1109,6 +1262,18 @@ export type SecretSetParams = {
   /** The value (at most 64 KiB) — write-only: stored encrypted, never sent back, never
    * logged, never in an event. */
   value: string;
+};
+
+/** Caps on what the whole server spends on LLM calls, all users together. `None`: no cap. */
+export type ServerCaps = {
+  /** US dollars per UTC day. */
+  cost_per_day_usd?: number | null;
+  /** US dollars per UTC calendar month. */
+  cost_per_month_usd?: number | null;
+  /** Tokens per UTC day. */
+  tokens_per_day?: number | null;
+  /** Tokens per UTC calendar month. */
+  tokens_per_month?: number | null;
 };
 
 /** Result of `server.info`. */
@@ -1201,6 +1366,14 @@ export type Snippet = {
 
 /** Where a snippet comes from. */
 export type SnippetSource = ("code" | "task" | "message");
+
+/** LLM usage counted against budgets: tokens and dollars. */
+export type Spend = {
+  /** US dollars. */
+  cost_usd: number;
+  /** Tokens, input and output. */
+  tokens: number;
+};
 
 /** Result of `state.get`. */
 export type StateGetResult = {
@@ -1716,6 +1889,15 @@ export type UserInfo = {
 
 /** Every method: its parameters and its result. */
 export interface Methods {
+  /** The audit log, newest first: admin actions and High-risk decisions (admins only). */
+  "admin.audit.list": { params: AdminAuditListParams; result: AdminAuditListResult };
+  /** The server's default limits, caps and spending, and optionally one user's
+   *  overrides, effective limits and spending (admins only). */
+  "admin.limits.get": { params: AdminLimitsGetParams; result: AdminLimitsGetResult };
+  /** Replaces the server's defaults and caps, or one user's overrides (admins only). In
+   *  force from the next request on; running work is never cut off. Recorded in the
+   *  audit log. */
+  "admin.limits.set": { params: AdminLimitsSetParams; result: AdminLimitsGetResult };
   /** Issues an API token for a user (admins only); the token is in this answer only. */
   "admin.token.create": { params: AdminTokenCreateParams; result: AdminTokenCreateResult };
   /** A user's tokens: ids, kinds, labels and times, never the secrets (admins only). */
@@ -1808,6 +1990,8 @@ export interface Methods {
   /** Replaces the user's and workspace's risk rules (each is checked; Allow rules that
    *  could cover a High command are refused with the reason). */
   "policy.set": { params: PolicySetParams; result: PolicyGetResult };
+  /** The caller's effective limits (quotas, permissions) and what they use of them. */
+  "quota.get": { params: NoParams; result: QuotaGetResult };
   /** Deletes a secret; emits `secret_removed` if it existed. */
   "secret.delete": { params: SecretNameParams; result: DeletedResult };
   /** The user's secrets: names and times, never values. */
@@ -1908,4 +2092,5 @@ export const ErrorCode = {
   unavailable: -32008,
   tool_error: -32009,
   forbidden: -32010,
+  quota_exceeded: -32011,
 } as const;

@@ -18,8 +18,8 @@ pub struct AuditRecord {
     pub action: String,
     /// Whom or what it was done to (a user name, a token id, `server`), or empty.
     pub target: String,
-    /// Details: the changed fields, a decision and its reason. Never a password, token or
-    /// secret value.
+    /// Details: the changed fields; a High-risk call's tool, arguments, decision and
+    /// reason. Never a password, a token or a stored secret.
     pub detail: serde_json::Value,
 }
 

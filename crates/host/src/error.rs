@@ -29,4 +29,10 @@ pub enum HostError {
     /// Something failed inside the server.
     #[error("{0}")]
     Internal(String),
+    /// A quota of the user is reached (storage, terminals).
+    #[error(transparent)]
+    Quota(#[from] arranger_domain::QuotaExceeded),
+    /// The user may not use this at all (an admin denied it); the message says what.
+    #[error("{0}")]
+    Forbidden(String),
 }

@@ -1,7 +1,9 @@
 //! [`UserHost`]: the host API of one user (BRIEF A4), every call scoped and checked.
 
 use crate::fs::{FsError, Workspace, WriteOptions};
+use crate::limits::{StorageMeter, UserLimits};
 use crate::{HostError, current_user};
+use arranger_domain::Capability;
 use arranger_domain::fs::{DirEntry, FileStat};
 use arranger_domain::{Author, CommandAction, SessionId, UserCommand, UserId};
 use arranger_store::{NewTask, UserStore};
@@ -49,6 +51,8 @@ pub struct UserHost {
     /// The user's network policy: `true` denies TCP to processes started from now on.
     deny_network: Arc<std::sync::atomic::AtomicBool>,
     terminals: Arc<crate::terminal::Terminals>,
+    limits: UserLimits,
+    storage: Arc<StorageMeter>,
 }
 
 impl UserHost {
@@ -61,7 +65,52 @@ impl UserHost {
             sandbox: None,
             deny_network: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             terminals: Arc::new(crate::terminal::Terminals::default()),
+            limits: UserLimits::unlimited(),
+            storage: Arc::new(StorageMeter::default()),
         }
+    }
+
+    /// Enforces `limits` (quotas and permissions) from now on.
+    pub fn with_limits(mut self, limits: UserLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The user's effective limits.
+    pub fn limits(&self) -> &UserLimits {
+        &self.limits
+    }
+
+    /// `Forbidden` when the user may not use `capability`.
+    pub fn permit(&self, capability: Capability) -> Result<(), HostError> {
+        self.limits
+            .get()
+            .permissions
+            .check(capability)
+            .map_err(HostError::Forbidden)
+    }
+
+    /// Bytes the workspace holds (measured when needed; blocks). `None` when the user has
+    /// no storage quota and nothing asked for a measurement before.
+    pub fn storage_used(&self) -> u64 {
+        let busy = self.terminals.list().is_ok_and(|t| !t.is_empty());
+        self.storage.used(self.workspace.root(), busy)
+    }
+
+    /// The sandbox for a process about to start: refused when the storage quota is
+    /// reached; otherwise its largest file is what is left of the quota.
+    fn process_sandbox(&self, what: &str) -> Result<Arc<crate::exec::SandboxConfig>, HostError> {
+        let sandbox = self.sandbox(what)?;
+        let Some(max) = self.limits.get().quotas.storage_bytes else {
+            return Ok(sandbox);
+        };
+        let used = self.storage_used();
+        if used >= max {
+            return Err(crate::limits::storage_exceeded(used, max).into());
+        }
+        let mut cfg = (*sandbox).clone();
+        cfg.max_file_bytes = Some(max - used);
+        Ok(Arc::new(cfg))
     }
 
     /// Allows running commands, confined as `sandbox` says.
@@ -77,8 +126,17 @@ impl UserHost {
         timeout: std::time::Duration,
     ) -> Result<crate::exec::CommandOutput, HostError> {
         self.check()?;
-        let sandbox = self.sandbox("commands")?;
-        crate::exec::run(self.workspace.root(), &sandbox, command, timeout).await
+        self.permit(Capability::Commands)?;
+        let sandbox = {
+            let host = self.clone();
+            tokio::task::spawn_blocking(move || host.process_sandbox("commands"))
+                .await
+                .map_err(|e| HostError::Internal(format!("file worker failed: {e}")))??
+        };
+        let out = crate::exec::run(self.workspace.root(), &sandbox, command, timeout).await;
+        // The command may have written anything: measure again before the next check.
+        self.storage.mark_stale();
+        out
     }
 
     /// How this user's processes are confined (`None`: processes are not enabled on this
@@ -118,14 +176,31 @@ impl UserHost {
         rows: u32,
     ) -> Result<crate::terminal::TerminalInfo, HostError> {
         self.check()?;
-        let sandbox = self.sandbox("terminals")?;
-        let ws = self.workspace.clone();
-        let terminals = self.terminals.clone();
-        // Resolving the directory and building the sandbox touch the file system.
+        self.permit(Capability::Terminals)?;
+        let limits = self.limits.get();
+        if let Some(max) = limits.quotas.terminals {
+            let open = self.terminals.list()?.len() as u32;
+            if open >= max {
+                return Err(arranger_domain::QuotaExceeded {
+                    limit: arranger_domain::QuotaKind::Terminals,
+                    scope: arranger_domain::QuotaScope::User,
+                    used: f64::from(open),
+                    max: f64::from(max),
+                    resets_at: None,
+                }
+                .into());
+            }
+        }
+        let host = self.clone();
+        // Resolving the directory, measuring storage and building the sandbox touch the
+        // file system.
         let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             let _guard = handle.enter();
-            terminals.create(&ws, &sandbox, &cwd, cols, rows)
+            let sandbox = host.process_sandbox("terminals")?;
+            host.storage.mark_stale();
+            host.terminals
+                .create(&host.workspace, &sandbox, &cwd, cols, rows)
         })
         .await
         .map_err(|e| HostError::Internal(format!("terminal worker failed: {e}")))?
@@ -229,12 +304,19 @@ impl UserHost {
         &self,
         f: impl FnOnce(&Workspace) -> Result<R, FsError> + Send + 'static,
     ) -> Result<R, HostError> {
+        self.fs_or(move |w| f(w).map_err(HostError::Fs)).await
+    }
+
+    /// Like [`UserHost::fs`], for work that can fail with more than a file error.
+    async fn fs_or<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Workspace) -> Result<R, HostError> + Send + 'static,
+    ) -> Result<R, HostError> {
         self.check()?;
         let ws = self.workspace.clone();
         tokio::task::spawn_blocking(move || f(&ws))
             .await
             .map_err(|e| HostError::Internal(format!("file worker failed: {e}")))?
-            .map_err(HostError::Fs)
     }
 
     /// Reads a file (at most [`MAX_READ_BYTES`]).
@@ -249,7 +331,32 @@ impl UserHost {
         data: Vec<u8>,
         opts: WriteOptions,
     ) -> Result<FileStat, HostError> {
-        self.fs(move |w| w.write(&path, &data, opts)).await
+        let Some(max) = self.limits.get().quotas.storage_bytes else {
+            let storage = self.storage.clone();
+            return self
+                .fs(move |w| {
+                    let old = w.stat(&path).map(|s| s.size).unwrap_or(0);
+                    let stat = w.write(&path, &data, opts)?;
+                    storage.adjust(data.len() as i64 - old as i64);
+                    Ok(stat)
+                })
+                .await;
+        };
+        let host = self.clone();
+        self.fs_or(move |w| {
+            let old = w.stat(&path).map(|s| s.size).unwrap_or(0);
+            let new = data.len() as u64;
+            let used = host.storage_used();
+            let after = used.saturating_sub(old).saturating_add(new);
+            // Shrinking a file is always allowed, even over the quota.
+            if new > old && after > max {
+                return Err(crate::limits::storage_exceeded(used, max).into());
+            }
+            let stat = w.write(&path, &data, opts)?;
+            host.storage.adjust(new as i64 - old as i64);
+            Ok(stat)
+        })
+        .await
     }
 
     /// Metadata of a path.

@@ -72,7 +72,13 @@ pub struct SandboxConfig {
     /// user joins it, so together they never exceed its `pids.max` — a fork bomb stops
     /// there instead of exhausting the machine's process table. `None`: no such limit.
     pub pids_cgroup: Option<PathBuf>,
+    /// The largest file a process may write, in bytes (`RLIMIT_FSIZE`; at most 1 GiB):
+    /// what is left of the user's storage quota when the process starts.
+    pub max_file_bytes: Option<u64>,
 }
+
+/// The largest file any sandboxed process may write.
+const MAX_FILE_BYTES: u64 = 1 << 30;
 
 /// Creates (or reuses) the process-count cgroup `arranger/<name>` with `pids.max = max`,
 /// under the cgroup v1 `pids` hierarchy or cgroup v2 (where the `pids` controller is
@@ -163,6 +169,7 @@ impl SandboxConfig {
             mode,
             network: NetworkPolicy::Allow,
             pids_cgroup: None,
+            max_file_bytes: None,
         }
     }
 
@@ -286,6 +293,9 @@ impl SandboxConfig {
         });
         Ok(Prepared {
             ruleset: Some(rs),
+            max_file_bytes: self
+                .max_file_bytes
+                .map_or(MAX_FILE_BYTES, |m| m.min(MAX_FILE_BYTES)),
             required: self.mode == SandboxMode::Required,
             cgroup,
         })
@@ -332,6 +342,7 @@ fn etc_entries(dir: &Path, rel: &str, out: &mut Vec<PathBuf>) {
 /// the child. Applying consumes the ruleset: prepare once per process.
 pub struct Prepared {
     ruleset: Option<RulesetCreated>,
+    max_file_bytes: u64,
     required: bool,
     /// The user's pids cgroup's `cgroup.procs`, open for writing.
     cgroup: Option<std::fs::File>,
@@ -398,7 +409,7 @@ impl Prepared {
     /// cannot enforce the filesystem rules, with an errno the parent maps through
     /// [`spawn_error`].
     pub fn apply(&mut self) -> std::io::Result<()> {
-        set_limits();
+        set_limits(self.max_file_bytes);
         if let Some(f) = &self.cgroup {
             use std::os::fd::AsRawFd;
             // SAFETY: write(2) of a static buffer to a descriptor opened in the parent.
@@ -457,7 +468,7 @@ impl Prepared {
     }
 }
 
-fn set_limits() {
+fn set_limits(max_file_bytes: u64) {
     let limit = |res, v: libc::rlim_t| {
         let l = libc::rlimit {
             rlim_cur: v,
@@ -469,7 +480,7 @@ fn set_limits() {
         }
     };
     limit(libc::RLIMIT_CPU, 300);
-    limit(libc::RLIMIT_FSIZE, 1 << 30);
+    limit(libc::RLIMIT_FSIZE, max_file_bytes as libc::rlim_t);
     limit(libc::RLIMIT_AS, 8 << 30);
     limit(libc::RLIMIT_NOFILE, 1024);
     limit(libc::RLIMIT_CORE, 0);

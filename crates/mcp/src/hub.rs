@@ -76,6 +76,8 @@ pub struct UserEnv {
     pub sandbox: Arc<dyn Fn() -> Option<Arc<SandboxConfig>> + Send + Sync>,
     /// The server's secret box.
     pub secrets: Arc<SecretBox>,
+    /// The user's limits: whether they may use MCP at all, and how many servers may run.
+    pub limits: arranger_host::UserLimits,
 }
 
 /// A connected server.
@@ -575,6 +577,11 @@ impl McpHub {
 
     /// The running server `name` of the user, started if needed (waiting for the start).
     async fn ensure(&self, um: &Arc<UserMcp>, name: &str) -> Result<Arc<Live>, McpError> {
+        let limits = um.env.limits.get();
+        limits
+            .permissions
+            .check(arranger_domain::Capability::Mcp)
+            .map_err(McpError::Forbidden)?;
         let spec = um
             .env
             .store
@@ -610,6 +617,18 @@ impl McpHub {
                     .iter()
                     .filter(|(n, e)| n.as_str() != name && e.phase().active())
                     .count();
+                if let Some(max) = limits.quotas.mcp_servers
+                    && active >= max as usize
+                {
+                    return Err(arranger_domain::QuotaExceeded {
+                        limit: arranger_domain::QuotaKind::McpServers,
+                        scope: arranger_domain::QuotaScope::User,
+                        used: active as f64,
+                        max: f64::from(max),
+                        resets_at: None,
+                    }
+                    .into());
+                }
                 if active >= self.config.max_running {
                     return Err(McpError::Limit(format!(
                         "you already have {active} MCP servers running (at most {}); remove one with mcp.remove or wait until one stops when idle",

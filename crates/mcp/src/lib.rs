@@ -59,4 +59,10 @@ pub enum McpError {
     /// Called outside the user's context or with another user's: a server bug.
     #[error("MCP call without the matching user context")]
     WrongUser,
+    /// The user's MCP server quota is reached.
+    #[error(transparent)]
+    Quota(#[from] arranger_domain::QuotaExceeded),
+    /// The user may not use MCP servers (an admin denied it).
+    #[error("{0}")]
+    Forbidden(String),
 }

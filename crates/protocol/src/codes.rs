@@ -30,9 +30,15 @@ pub const UNAVAILABLE: i64 = -32008;
 /// A tool ran and reported an error (an MCP tool's own failure); the message is the tool's.
 pub const TOOL_ERROR: i64 = -32009;
 
-/// The caller may not do this: admin methods for members, or in single-user mode. The
-/// message says why; it never names other users.
+/// The caller may not do this: admin methods for members, or in single-user mode, or a
+/// capability (terminals, MCP, commands) an admin denied the user. The message says why;
+/// it never names other users.
 pub const FORBIDDEN: i64 = -32010;
+
+/// A quota, budget or cap is reached; the message says which limit, how much is used and
+/// when it resets, and `data` is the `QuotaExceeded` record (`limit`, `scope`, `used`,
+/// `max`, `resets_at`).
+pub const QUOTA_EXCEEDED: i64 = -32011;
 
 /// Every code with its name and meaning, for the schema and the docs.
 pub const ALL: &[(i64, &str, &str)] = &[
@@ -93,6 +99,11 @@ pub const ALL: &[(i64, &str, &str)] = &[
     (
         FORBIDDEN,
         "forbidden",
-        "The caller may not do this: admins only.",
+        "The caller may not do this: admins only, or a capability an admin denied the user.",
+    ),
+    (
+        QUOTA_EXCEEDED,
+        "quota_exceeded",
+        "A quota, budget or cap is reached; data says which, how much is used and when it resets.",
     ),
 ];

@@ -962,6 +962,116 @@ pub struct McpCallResult {
     pub text: String,
 }
 
+// ----- quotas and audit -----------------------------------------------------------------
+
+/// What a user uses of their limits right now.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct QuotaUsage {
+    /// Bytes the workspace holds.
+    pub storage_bytes: u64,
+    /// Terminals open.
+    pub terminals: u32,
+    /// LLM spending today (UTC).
+    pub today: arranger_domain::quota::Spend,
+    /// LLM spending this month (UTC).
+    pub month: arranger_domain::quota::Spend,
+    /// When today's counts reset (ms since the epoch).
+    pub day_resets_at: i64,
+    /// When this month's counts reset.
+    pub month_resets_at: i64,
+}
+
+/// Result of `quota.get`: the caller's effective limits and what they use of them.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct QuotaGetResult {
+    /// The limits in force (the server's defaults with the user's overrides).
+    pub limits: arranger_domain::Limits,
+    /// What is used.
+    pub usage: QuotaUsage,
+}
+
+/// Parameters of `admin.limits.get`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminLimitsGetParams {
+    /// A user's name: also their overrides, effective limits and spending.
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+/// One user's limits as admins see them.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AdminUserLimits {
+    /// The user's name.
+    pub name: String,
+    /// What is set for this user (absent fields follow the defaults).
+    pub overrides: arranger_domain::Limits,
+    /// What is in force.
+    pub effective: arranger_domain::Limits,
+    /// LLM spending today (UTC).
+    pub today: arranger_domain::quota::Spend,
+    /// LLM spending this month (UTC).
+    pub month: arranger_domain::quota::Spend,
+}
+
+/// Result of `admin.limits.get`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AdminLimitsGetResult {
+    /// The server's defaults for every user.
+    pub defaults: arranger_domain::Limits,
+    /// The server's caps for all users together.
+    pub caps: arranger_domain::ServerCaps,
+    /// What all users spent today (UTC).
+    pub server_today: arranger_domain::quota::Spend,
+    /// What all users spent this month (UTC).
+    pub server_month: arranger_domain::quota::Spend,
+    /// The user asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<AdminUserLimits>,
+}
+
+/// Parameters of `admin.limits.set`: with `user`, replaces that user's overrides with
+/// `limits`; without, replaces the server's defaults with `limits` and, when given, its
+/// caps.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminLimitsSetParams {
+    /// Whose overrides to set; absent: the server's defaults.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The limits (every field optional; absent means no limit in the defaults, and the
+    /// default in an override).
+    pub limits: arranger_domain::Limits,
+    /// The server's caps (only without `user`); absent: unchanged.
+    #[serde(default)]
+    pub caps: Option<arranger_domain::ServerCaps>,
+}
+
+/// Parameters of `admin.audit.list`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminAuditListParams {
+    /// Only records older than this id (for paging back).
+    #[serde(default)]
+    pub before: Option<i64>,
+    /// Only this actor's.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// Only actions starting with this (`user.`, `limits.`, `toolrun.`).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// Result of `admin.audit.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AdminAuditListResult {
+    /// Newest first.
+    pub records: Vec<arranger_domain::AuditRecord>,
+}
+
 // ----- admin --------------------------------------------------------------------------
 
 /// A user as admins see them.
@@ -1253,6 +1363,17 @@ methods! {
     AdminTokenCreate = "admin.token.create" (AdminTokenCreateParams) -> AdminTokenCreateResult;
     /// Revokes a token by id (admins only); connections using it close at once.
     AdminTokenRevoke = "admin.token.revoke" (AdminTokenRevokeParams) -> AdminTokenRevokeResult;
+    /// The caller's effective limits (quotas, permissions) and what they use of them.
+    QuotaGet = "quota.get" (NoParams) -> QuotaGetResult;
+    /// The server's default limits, caps and spending, and optionally one user's
+    /// overrides, effective limits and spending (admins only).
+    AdminLimitsGet = "admin.limits.get" (AdminLimitsGetParams) -> AdminLimitsGetResult;
+    /// Replaces the server's defaults and caps, or one user's overrides (admins only). In
+    /// force from the next request on; running work is never cut off. Recorded in the
+    /// audit log.
+    AdminLimitsSet = "admin.limits.set" (AdminLimitsSetParams) -> AdminLimitsGetResult;
+    /// The audit log, newest first: admin actions and High-risk decisions (admins only).
+    AdminAuditList = "admin.audit.list" (AdminAuditListParams) -> AdminAuditListResult;
 }
 
 /// Whether a method is one of the admin methods (`admin.*`).
@@ -1265,6 +1386,9 @@ pub fn is_admin_method(name: &str) -> bool {
             | AdminTokenList::NAME
             | AdminTokenCreate::NAME
             | AdminTokenRevoke::NAME
+            | AdminLimitsGet::NAME
+            | AdminLimitsSet::NAME
+            | AdminAuditList::NAME
     )
 }
 

@@ -126,6 +126,45 @@ async fn require_admin(
     }
 }
 
+/// Records an admin action in the audit log (and the server log). A failure to write the
+/// record is logged loudly; the action itself already happened.
+pub(crate) async fn audit(
+    state: &AppState,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: Value,
+) {
+    tracing::info!(actor, action, target, "admin action");
+    let Some(dir) = state.directory() else { return };
+    let entry = arranger_domain::AuditEntry::new(actor, action, target).with_detail(detail);
+    match tokio::task::spawn_blocking(move || dir.audit(&entry)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, actor, action, target, "cannot write the audit record")
+        }
+        Err(e) => tracing::error!(error = %e, actor, action, target, "audit writer failed"),
+    }
+}
+
+/// Records a user's decision on a High-risk tool call (the `toolrun.decide` result) in the
+/// audit log: who, which tool and arguments, the decision and its reason.
+pub(crate) async fn audit_high_risk(state: &AppState, user: &str, decided: &Value) {
+    let run = &decided["run"];
+    if run["risk"] != "high" {
+        return;
+    }
+    let detail = serde_json::json!({
+        "run": run["id"],
+        "task": run["task_id"],
+        "tool": run["tool"],
+        "args": run["args"],
+        "reasons": run["reasons"],
+        "decision": run["decision"],
+    });
+    audit(state, user, "toolrun.high_risk", user, detail).await;
+}
+
 /// Runs one admin method for `caller` (the connection's user).
 pub async fn dispatch(
     state: &AppState,
@@ -150,7 +189,14 @@ pub async fn dispatch(
             let _slot = password_slot(state).await?;
             let (name, password, is_admin) = (p.name, p.password, p.is_admin);
             let user = blocking(move || dir.add_user(&name, is_admin, Some(&password))).await?;
-            tracing::info!(actor = %actor, action = "user.create", target = %user.name, is_admin = user.is_admin, "admin action");
+            audit(
+                state,
+                &actor,
+                "user.create",
+                &user.name,
+                serde_json::json!({"is_admin": user.is_admin}),
+            )
+            .await;
             ok::<AdminUserCreate>(user_out(user))
         }
         AdminUserUpdate::NAME => {
@@ -172,7 +218,14 @@ pub async fn dispatch(
                 dir.create_token(&user, arranger_store::TokenKind::Api, &label, None)
             })
             .await?;
-            tracing::info!(actor = %actor, action = "token.create", target = %info.user, token_id = %info.id, "admin action");
+            audit(
+                state,
+                &actor,
+                "token.create",
+                &info.user,
+                serde_json::json!({"token_id": info.id, "label": info.label}),
+            )
+            .await;
             ok::<AdminTokenCreate>(AdminTokenCreateResult {
                 token,
                 info: token_out(info),
@@ -198,14 +251,136 @@ pub async fn dispatch(
             if revoked {
                 state.sweep_revoked().await;
             }
-            tracing::info!(actor = %actor, action = "token.revoke", target = %info.user, token_id = %info.id, revoked, "admin action");
+            audit(
+                state,
+                &actor,
+                "token.revoke",
+                &info.user,
+                serde_json::json!({"token_id": info.id, "revoked": revoked}),
+            )
+            .await;
             ok::<AdminTokenRevoke>(AdminTokenRevokeResult { revoked })
+        }
+        AdminLimitsGet::NAME => {
+            let p = parse::<AdminLimitsGet>(params)?;
+            limits_result(state, dir, p.user)
+                .await
+                .and_then(ok::<AdminLimitsGet>)
+        }
+        AdminLimitsSet::NAME => {
+            let p = parse::<AdminLimitsSet>(params)?;
+            p.limits.quotas.validate().map_err(invalid)?;
+            let governor = state.governor().clone();
+            match &p.user {
+                Some(name) => {
+                    if p.caps.is_some() {
+                        return Err(invalid(
+                            "caps are the server's, not a user's: set them without \"user\"",
+                        ));
+                    }
+                    let (d, n) = (dir.clone(), name.clone());
+                    let user = blocking(move || d.user_by_name(&n)).await?.ok_or_else(|| {
+                        dir_error(StoreError::NotFound {
+                            what: "user",
+                            id: name.clone(),
+                        })
+                    })?;
+                    governor
+                        .set_user_limits(&user.id, p.limits.clone())
+                        .await
+                        .map_err(dir_error)?;
+                    audit(
+                        state,
+                        &actor,
+                        "limits.set",
+                        name,
+                        serde_json::to_value(&p.limits).unwrap_or(Value::Null),
+                    )
+                    .await;
+                }
+                None => {
+                    let caps = match p.caps {
+                        Some(c) => {
+                            c.validate().map_err(invalid)?;
+                            c
+                        }
+                        None => governor.server_limits().1,
+                    };
+                    let detail = serde_json::json!({"defaults": &p.limits, "caps": &caps});
+                    governor
+                        .set_server_limits(p.limits.clone(), caps)
+                        .await
+                        .map_err(dir_error)?;
+                    audit(state, &actor, "limits.set", "server", detail).await;
+                }
+            }
+            limits_result(state, dir, p.user)
+                .await
+                .and_then(ok::<AdminLimitsSet>)
+        }
+        AdminAuditList::NAME => {
+            let p = parse::<AdminAuditList>(params)?;
+            let query = arranger_store::AuditQuery {
+                before: p.before,
+                actor: p.actor,
+                action_prefix: p.action,
+                limit: p
+                    .limit
+                    .unwrap_or(100)
+                    .clamp(1, arranger_store::MAX_AUDIT_PAGE),
+            };
+            let records = blocking(move || dir.audit_list(&query)).await?;
+            ok::<AdminAuditList>(AdminAuditListResult { records })
         }
         other => Err(ErrorObject::new(
             codes::METHOD_NOT_FOUND,
             format!("no method {other:?}; server.info lists the methods this server answers"),
         )),
     }
+}
+
+/// The server's limits, caps and spending, and one user's when `user` names one.
+async fn limits_result(
+    state: &AppState,
+    dir: Arc<dyn UserDirectory>,
+    user: Option<String>,
+) -> Result<AdminLimitsGetResult, ErrorObject> {
+    let governor = state.governor().clone();
+    let (defaults, caps) = governor.server_limits();
+    let (server_today, server_month) = governor.server_spend();
+    let user = match user {
+        None => None,
+        Some(name) => {
+            let g = governor.clone();
+            Some(
+                blocking(move || {
+                    let Some(u) = dir.user_by_name(&name)? else {
+                        return Err(StoreError::NotFound {
+                            what: "user",
+                            id: name,
+                        });
+                    };
+                    let (overrides, effective) = g.user_limits(&u.id)?;
+                    let (today, month, _) = g.user_spend(&u.id)?;
+                    Ok(AdminUserLimits {
+                        name: u.name,
+                        overrides,
+                        effective,
+                        today,
+                        month,
+                    })
+                })
+                .await?,
+            )
+        }
+    };
+    Ok(AdminLimitsGetResult {
+        defaults,
+        caps,
+        server_today,
+        server_month,
+        user,
+    })
 }
 
 /// `admin.user.update`: every check first, then the changes (password, role, disabled).
@@ -248,12 +423,17 @@ async fn update_user(
         blocking(move || d.set_password(&name, &password)).await?;
         // Browsers signed in with the old password are signed out now.
         state.sweep_revoked().await;
-        tracing::info!(actor = %actor, action = "user.password", target = %p.name, "admin action");
+        audit(state, &actor, "user.password", &p.name, Value::Null).await;
     }
     if let Some(is_admin) = p.is_admin {
         let (d, name) = (dir.clone(), p.name.clone());
         blocking(move || d.set_admin(&name, is_admin)).await?;
-        tracing::info!(actor = %actor, action = if is_admin { "user.make_admin" } else { "user.revoke_admin" }, target = %p.name, "admin action");
+        let action = if is_admin {
+            "user.make_admin"
+        } else {
+            "user.revoke_admin"
+        };
+        audit(state, &actor, action, &p.name, Value::Null).await;
     }
     if let Some(disabled) = p.disabled {
         let (d, name) = (dir.clone(), p.name.clone());
@@ -262,7 +442,12 @@ async fn update_user(
             // Their open connections close now, not at the next poll.
             state.sweep_revoked().await;
         }
-        tracing::info!(actor = %actor, action = if disabled { "user.disable" } else { "user.enable" }, target = %p.name, "admin action");
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        audit(state, &actor, action, &p.name, Value::Null).await;
     }
     let name = p.name.clone();
     let user = blocking(move || dir.user_by_name(&name))

@@ -9,8 +9,8 @@ use arranger_host::with_user;
 use arranger_protocol::codes;
 use arranger_protocol::jsonrpc::{ErrorObject, Id, Notification, Request, Response};
 use arranger_protocol::methods::{
-    EventsSubscribe, EventsSubscribeParams, EventsSubscribeResult, EventsUnsubscribe, RpcMethod,
-    is_admin_method,
+    EventsSubscribe, EventsSubscribeParams, EventsSubscribeResult, EventsUnsubscribe, QuotaGet,
+    RpcMethod, ToolRunDecide, is_admin_method,
 };
 use arranger_protocol::notifications::{
     self, EventParams, FsChangedParams, TerminalExitParams, TerminalOutputParams,
@@ -250,8 +250,16 @@ async fn handle(conn: &Arc<Conn>, value: Value) -> Option<Response> {
                 conn.stop_subscription();
                 Ok(serde_json::json!({}))
             }
+            QuotaGet::NAME => rpc::quota_get(conn.state.governor(), &ctx, req.params).await,
             m if is_admin_method(m) => {
                 crate::admin::dispatch(&conn.state, &ctx.user, m, req.params).await
+            }
+            ToolRunDecide::NAME => {
+                let out = rpc::dispatch(&ctx, conn.state.mode_name(), &method, req.params).await;
+                if let Ok(result) = &out {
+                    crate::admin::audit_high_risk(&conn.state, &ctx.user.name, result).await;
+                }
+                out
             }
             _ => rpc::dispatch(&ctx, conn.state.mode_name(), &method, req.params).await,
         }

@@ -49,6 +49,7 @@ pub struct AppState {
     next_conn: Arc<AtomicU64>,
     password_slots: Arc<Semaphore>,
     prometheus: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    governor: Arc<crate::governor::Governor>,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
@@ -82,8 +83,20 @@ impl AppState {
             Quota::per_second(nonzero(l.requests_per_second)).allow_burst(nonzero(l.request_burst));
         let login_quota = Quota::per_minute(nonzero(10)).allow_burst(nonzero(10));
         let services = Arc::new(team_services(&config)?);
+        let dir = directory.clone();
+        let governor = Arc::new(
+            tokio::task::spawn_blocking(move || crate::governor::Governor::load(dir))
+                .await
+                .map_err(|e| ServerError::Watch(e.to_string()))??,
+        );
+        services.pool.set_gate(governor.clone());
         Ok(AppState {
-            sessions: Arc::new(SessionManager::new(config.clone(), services)),
+            sessions: Arc::new(SessionManager::new(
+                config.clone(),
+                services,
+                governor.clone(),
+            )),
+            governor,
             config,
             shutdown: CancellationToken::new(),
             auth,
@@ -107,6 +120,9 @@ impl AppState {
 
     /// Takes one request from the user's budget, or says how long to wait.
     pub fn rate_limit(&self, user: &UserId) -> Result<(), Duration> {
+        if let Some(own) = self.governor.rate_limit(user) {
+            return own;
+        }
         self.limiter
             .check_key(user)
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
@@ -114,6 +130,21 @@ impl AppState {
 
     fn connection_count(&self) -> usize {
         self.conns.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
+    /// The governor: limits, spending and caps.
+    pub(crate) fn governor(&self) -> &Arc<crate::governor::Governor> {
+        &self.governor
+    }
+
+    /// Writes LLM spending counted in memory to the directory.
+    pub(crate) async fn flush_spending(&self) {
+        let g = self.governor.clone();
+        match tokio::task::spawn_blocking(move || g.flush()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot record LLM spending; will retry"),
+            Err(e) => tracing::warn!(error = %e, "spending writer failed"),
+        }
     }
 
     /// The user directory (multi-user mode only).
@@ -175,6 +206,7 @@ impl AppState {
                     }
                 }
                 if n.is_multiple_of(5) {
+                    state.flush_spending().await;
                     let (closed, dropped) = state.sessions.reap();
                     if closed + dropped > 0 {
                         tracing::debug!(closed, dropped, "reaped idle handles and contexts");

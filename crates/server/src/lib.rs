@@ -15,6 +15,7 @@ mod auth;
 mod config;
 mod connection;
 mod error;
+mod governor;
 mod http;
 mod metrics;
 mod rpc;
@@ -80,6 +81,7 @@ impl Server {
         .await;
         background.abort();
         state.sessions.close_all().await;
+        state.flush_spending().await;
         served.map_err(ServerError::Io)
     }
 }

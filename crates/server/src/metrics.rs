@@ -51,3 +51,9 @@ pub fn gauges(connections: usize, contexts: usize) {
     metrics::gauge!("arranger_connections").set(connections as f64);
     metrics::gauge!("arranger_session_contexts").set(contexts as f64);
 }
+
+/// Records a request or call refused because a quota, budget or cap was reached;
+/// `limit` is the setting's name (a bounded set, never a user).
+pub fn quota_rejected(limit: &str) {
+    metrics::counter!("arranger_quota_rejections_total", "limit" => limit.to_owned()).increment(1);
+}

@@ -81,8 +81,44 @@ pub fn host_error(e: HostError) -> ErrorObject {
             };
             ErrorObject::new(code, f.to_string())
         }
+        HostError::Quota(q) => quota_error(&q),
+        HostError::Forbidden(m) => ErrorObject::new(codes::FORBIDDEN, m),
         other => internal(&other.to_string()),
     }
+}
+
+/// A reached quota as a JSON-RPC error: the message for people, the record as `data`.
+pub fn quota_error(q: &arranger_domain::QuotaExceeded) -> ErrorObject {
+    crate::metrics::quota_rejected(q.limit.as_str());
+    ErrorObject::new(codes::QUOTA_EXCEEDED, q.message())
+        .with_data(serde_json::to_value(q).unwrap_or(Value::Null))
+}
+
+/// `quota.get`: the caller's effective limits and what they use of them.
+pub(crate) async fn quota_get(
+    governor: &Arc<crate::governor::Governor>,
+    ctx: &Arc<SessionContext>,
+    params: Option<Value>,
+) -> RpcResult {
+    parse::<QuotaGet>(params)?;
+    let (g, host, user) = (governor.clone(), ctx.host.clone(), ctx.user.id.clone());
+    let (storage_bytes, spend) =
+        tokio::task::spawn_blocking(move || (host.storage_used(), g.user_spend(&user)))
+            .await
+            .map_err(|e| internal(&e.to_string()))?;
+    let (today, month, period) = spend.map_err(store_error)?;
+    let terminals = ctx.host.terminal_list().map_err(host_error)?.len() as u32;
+    ok::<QuotaGet>(QuotaGetResult {
+        limits: (*ctx.host.limits().get()).clone(),
+        usage: QuotaUsage {
+            storage_bytes,
+            terminals,
+            today,
+            month,
+            day_resets_at: period.day_ends,
+            month_resets_at: period.month_ends,
+        },
+    })
 }
 
 /// Maps an MCP error to a JSON-RPC error.
@@ -95,6 +131,8 @@ pub fn mcp_error(e: arranger_mcp::McpError) -> ErrorObject {
         E::Unavailable(m) | E::Timeout(m) => ErrorObject::new(codes::UNAVAILABLE, m),
         E::Tool(m) => ErrorObject::new(codes::TOOL_ERROR, m),
         E::Store(s) => store_error(s),
+        E::Quota(q) => quota_error(&q),
+        E::Forbidden(m) => ErrorObject::new(codes::FORBIDDEN, m),
         other => internal(&other.to_string()),
     }
 }
@@ -670,11 +708,11 @@ pub async fn dispatch(
         McpList::NAME => call!(McpList, |_p| McpListResult {
             servers: ctx.mcp.list(&ctx.user.id).await.map_err(mcp_error)?
         }),
-        McpAdd::NAME => call!(McpAdd, |p| ctx
-            .mcp
-            .add(&ctx.user.id, p.spec)
-            .await
-            .map_err(mcp_error)?),
+        McpAdd::NAME => call!(McpAdd, |p| {
+            host.permit(arranger_domain::Capability::Mcp)
+                .map_err(host_error)?;
+            ctx.mcp.add(&ctx.user.id, p.spec).await.map_err(mcp_error)?
+        }),
         McpRemove::NAME => call!(McpRemove, |p| DeletedResult {
             deleted: ctx
                 .mcp

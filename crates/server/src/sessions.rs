@@ -137,6 +137,7 @@ pub struct SessionManager {
     contexts: Mutex<HashMap<UserId, Slot>>,
     watch_hub: Option<WatchHub>,
     mcp: Arc<arranger_mcp::McpHub>,
+    governor: Arc<crate::governor::Governor>,
 }
 
 /// Most processes one user's commands, terminals and MCP servers may have at once.
@@ -145,7 +146,11 @@ const PIDS_PER_USER: u32 = 512;
 impl SessionManager {
     /// A manager for this configuration. The file watcher is optional: without it the
     /// server still works, without `fs.changed` notifications.
-    pub fn new(config: Arc<ServerConfig>, services: Arc<TeamServices>) -> Self {
+    pub fn new(
+        config: Arc<ServerConfig>,
+        services: Arc<TeamServices>,
+        governor: Arc<crate::governor::Governor>,
+    ) -> Self {
         let watch_hub = match WatchHub::new() {
             Ok(h) => Some(h),
             Err(e) => {
@@ -186,6 +191,7 @@ impl SessionManager {
             contexts: Mutex::new(HashMap::new()),
             watch_hub,
             mcp: services.mcp.clone(),
+            governor,
         }
     }
 
@@ -268,13 +274,21 @@ impl SessionManager {
             mode,
             network: arranger_host::exec::NetworkPolicy::Allow,
             pids_cgroup: arranger_host::sandbox::pids_cgroup(user.id.as_str(), PIDS_PER_USER),
+            max_file_bytes: None,
+        };
+        let limits = {
+            let (g, id) = (self.governor.clone(), user.id.clone());
+            tokio::task::spawn_blocking(move || g.attach(&id))
+                .await
+                .map_err(|e| ServerError::Watch(e.to_string()))??
         };
         let host = UserHost::new(
             user.id.clone(),
             Workspace::new(root).with_hidden(hidden),
             store.clone(),
         )
-        .with_sandbox(sandbox);
+        .with_sandbox(sandbox)
+        .with_limits(limits.clone());
         match with_user(user.id.clone(), store.get_config()).await {
             Ok(cfg) => host.set_network(cfg.network),
             Err(e) => {
@@ -308,6 +322,7 @@ impl SessionManager {
                     Arc::new(move || host.sandbox_config())
                 },
                 secrets: self.services.secrets.clone(),
+                limits,
             },
         );
         tracing::debug!(user = %user.id, "session context activated");

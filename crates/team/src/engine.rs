@@ -500,9 +500,31 @@ impl Team {
         }
     }
 
+    /// The task's budget, when the user has one and the task (its assists included) has
+    /// spent it. Reads the task's cost from the store only when a budget is set.
+    async fn task_budget_spent(
+        &self,
+        task: Option<&TaskId>,
+    ) -> Result<Option<arranger_domain::QuotaExceeded>, StoreError> {
+        let (Some(task), Some(max)) = (task, self.host.limits().get().quotas.task_cost_usd) else {
+            return Ok(None);
+        };
+        let (task, _) = self.store.get_task(task.clone()).await?;
+        let used = task.usage.cost_usd;
+        Ok((used >= max).then_some(arranger_domain::QuotaExceeded {
+            limit: arranger_domain::QuotaKind::TaskCost,
+            scope: arranger_domain::QuotaScope::Task,
+            used,
+            max,
+            resets_at: None,
+        }))
+    }
+
     /// The loop: ask the model, run its tool calls, record everything, until it completes,
     /// fails, runs out of turns or is cancelled. `record` is the owner's step record when
     /// the caller has just read it.
+    ///
+    /// Before every model turn the task's budget is checked (its assists included).
     pub(crate) async fn run_agent(
         self: &Arc<Self>,
         agent: &Agent,
@@ -514,8 +536,13 @@ impl Team {
         let Some((provider, model)) = self.model_for(agent).await else {
             return Ok(Outcome::Failed("no language model is configured".into()));
         };
+        // What an admin denied the user is not offered (and refused by the host anyway).
+        let permissions = self.host.limits().get().permissions.clone();
         let mut tools = definitions(&spec.tools);
-        tools.extend(mcp_definitions(&spec.mcp));
+        tools.retain(|t| crate::tools::permitted(&permissions, &t.name));
+        if permissions.allows(arranger_domain::Capability::Mcp) {
+            tools.extend(mcp_definitions(&spec.mcp));
+        }
         let mut silent_turns = 0;
         // The record, read once and extended as this loop writes it; re-read only when
         // someone else added to it (the Manager's suggestions).
@@ -566,6 +593,9 @@ impl Team {
             if cancel.is_cancelled() {
                 return Ok(Outcome::Cancelled);
             }
+            if let Some(over) = self.task_budget_spent(spec.task.as_ref()).await? {
+                return Ok(Outcome::Blocked(over.message()));
+            }
             if let Some(t) = &spec.task
                 && spec.owner.assist.is_none()
                 && self
@@ -599,6 +629,9 @@ impl Team {
             let completion = match self.stream_turn(call, agent, scope).await {
                 Ok(c) => c,
                 Err(LlmError::Cancelled) => return Ok(Outcome::Cancelled),
+                // A spent budget is not the agent's failure: the task waits (Blocked, with
+                // the reason and when it resets) instead of going to another agent.
+                Err(LlmError::Quota(over)) => return Ok(Outcome::Blocked(over.message())),
                 Err(e) => return Ok(Outcome::Failed(format!("the model failed: {e}"))),
             };
             let usage = Usage {

@@ -360,7 +360,15 @@ impl Team {
         for task in waiting {
             let running = self.running.lock().map(|r| r.len()).unwrap_or(usize::MAX);
             let waiting = self.waiting.load(std::sync::atomic::Ordering::Relaxed);
-            if running.saturating_sub(waiting) >= self.services.config.max_concurrent_tasks {
+            // The user's quota when an admin set one, else the server's team setting.
+            let max = self
+                .host
+                .limits()
+                .get()
+                .quotas
+                .concurrent_tasks
+                .map_or(self.services.config.max_concurrent_tasks, |n| n as usize);
+            if running.saturating_sub(waiting) >= max {
                 return Ok(());
             }
             self.assign(task, None).await?;

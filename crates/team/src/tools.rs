@@ -29,6 +29,18 @@ fn spec(name: &'static str, description: &'static str, parameters: Value) -> Too
 /// Most bytes of a file `read_file` shows.
 pub const READ_LIMIT: usize = 64 * 1024;
 
+/// Whether a worker tool is open to a user with these permissions (terminals, commands).
+pub fn permitted(permissions: &arranger_domain::Permissions, tool: &str) -> bool {
+    use arranger_domain::Capability;
+    if tool.starts_with("terminal_") {
+        permissions.allows(Capability::Terminals)
+    } else if tool == "run_command" {
+        permissions.allows(Capability::Commands)
+    } else {
+        true
+    }
+}
+
 /// The Worker tools.
 pub fn worker_tools() -> Vec<ToolSpec> {
     vec![
