@@ -36,9 +36,10 @@ lint: $(WEB_DEPS)
 	cargo clippy --workspace --all-targets -- -D warnings
 
 ## Regenerate docs/protocol.schema.json, web/src/protocol.gen.ts and the reference part of docs/protocol.md
-## from the Rust types.
+## from the Rust types, and docs/openapi.json from the HTTP handlers.
 schema:
 	cargo run -q -p arranger -- schema > docs/protocol.schema.json
+	cargo run -q -p arranger -- schema --openapi > docs/openapi.json
 	cargo run -q -p arranger -- schema --typescript > web/src/protocol.gen.ts
 	cargo run -q -p arranger -- schema --markdown > target-reference.md.tmp
 	sed -n '1,/^<!-- reference:start -->$$/p' docs/protocol.md > protocol.md.tmp

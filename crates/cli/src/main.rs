@@ -125,14 +125,19 @@ enum Command {
         #[command(flatten)]
         data: DataDir,
     },
-    /// Prints the JSON Schema of the JSON-RPC protocol (or its Markdown reference).
+    /// Prints the JSON Schema of the JSON-RPC protocol (or its Markdown reference, its
+    /// TypeScript declarations, or the OpenAPI document of the HTTP endpoints).
     Schema {
         /// Print the Markdown method reference (the generated part of docs/protocol.md).
-        #[arg(long, conflicts_with = "typescript")]
+        #[arg(long, conflicts_with_all = ["typescript", "openapi"])]
         markdown: bool,
         /// Print the TypeScript declarations of the protocol (web/src/protocol.gen.ts).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "openapi")]
         typescript: bool,
+        /// Print the OpenAPI document of the HTTP endpoints (docs/openapi.json), the same
+        /// the server serves at /api/v1/openapi.json.
+        #[arg(long)]
+        openapi: bool,
     },
     /// Measures memory per connected user and event latency against a fresh server.
     Bench(bench::BenchArgs),
@@ -238,8 +243,11 @@ fn main() -> Result<()> {
         Command::Schema {
             markdown,
             typescript,
+            openapi,
         } => {
-            if typescript {
+            if openapi {
+                print!("{}", arranger_server::openapi::json());
+            } else if typescript {
                 print!("{}", arranger_protocol::typescript::module());
             } else if markdown {
                 print!("{}", arranger_protocol::schema::reference_markdown());

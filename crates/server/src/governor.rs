@@ -313,6 +313,18 @@ fn publish(e: &mut UserEntry, effective: Limits) {
 
 impl CallGate for Governor {
     fn admit(&self, tags: &CallTags) -> Result<(), QuotaExceeded> {
+        self.check(tags)
+            .inspect_err(|e| crate::metrics::quota_rejected(e.limit.as_str()))
+    }
+
+    fn spent(&self, tags: &CallTags, usage: &Usage, cost_usd: f64) {
+        self.record(tags, usage, cost_usd);
+    }
+}
+
+impl Governor {
+    /// The budgets that apply to a call for `tags`: the server's caps, then the user's.
+    fn check(&self, tags: &CallTags) -> Result<(), QuotaExceeded> {
         let period = Period::of(now_ms());
         let mut st = self.lock();
         st.global.roll(&period);
@@ -347,7 +359,8 @@ impl CallGate for Governor {
         )
     }
 
-    fn spent(&self, tags: &CallTags, usage: &Usage, cost_usd: f64) {
+    /// Counts what a call spent, for the user, the server and the next flush.
+    fn record(&self, tags: &CallTags, usage: &Usage, cost_usd: f64) {
         let spend = Spend {
             tokens: usage.input_tokens.saturating_add(usage.output_tokens),
             cost_usd,

@@ -12,12 +12,11 @@ use axum::extract::{Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::any;
 use axum::{Json, Router};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +25,9 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 /// How long a login token (and its cookie) lives.
 const LOGIN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -50,14 +52,69 @@ pub struct AppState {
     password_slots: Arc<Semaphore>,
     prometheus: Option<metrics_exporter_prometheus::PrometheusHandle>,
     governor: Arc<crate::governor::Governor>,
+    pool: Arc<arranger_llm::LlmPool>,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
 }
 
+/// The body of every error answer of the HTTP endpoints.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ErrorBody {
+    /// What went wrong, and what to do about it.
+    #[schema(example = "invalid, expired or revoked token, or disabled user")]
+    error: String,
+}
+
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": message.into() }))).into_response()
+    (
+        status,
+        Json(ErrorBody {
+            error: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+/// How the server authenticates: one implicit user with the token printed at start, or a
+/// directory of users who sign in.
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ServerMode {
+    /// One implicit user (`local`); the token is printed at start.
+    SingleUser,
+    /// Users and tokens in the user directory; browsers sign in with `POST /api/v1/login`.
+    MultiUser,
+}
+
+/// A user, as the HTTP endpoints show them.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UserInfo {
+    /// The user's id (also the name of their data directory).
+    id: String,
+    /// The name they sign in with.
+    name: String,
+    /// Whether they may call the `admin.*` methods.
+    is_admin: bool,
+}
+
+impl From<&arranger_store::User> for UserInfo {
+    fn from(u: &arranger_store::User) -> Self {
+        UserInfo {
+            id: u.id.as_str().to_owned(),
+            name: u.name.clone(),
+            is_admin: u.is_admin,
+        }
+    }
+}
+
+/// `GET /healthz`'s answer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    status: &'static str,
 }
 
 impl AppState {
@@ -90,6 +147,7 @@ impl AppState {
                 .map_err(|e| ServerError::Watch(e.to_string()))??,
         );
         services.pool.set_gate(governor.clone());
+        let pool = services.pool.clone();
         Ok(AppState {
             sessions: Arc::new(SessionManager::new(
                 config.clone(),
@@ -107,7 +165,25 @@ impl AppState {
             next_conn: Arc::new(AtomicU64::new(1)),
             password_slots: Arc::new(Semaphore::new(2)),
             prometheus: metrics::install(),
+            pool,
         })
+    }
+
+    /// How the server authenticates.
+    fn mode(&self) -> ServerMode {
+        match self.config.mode {
+            Mode::SingleUser { .. } => ServerMode::SingleUser,
+            Mode::MultiUser => ServerMode::MultiUser,
+        }
+    }
+
+    /// Sets the gauges of live state (before a scrape and every few seconds).
+    fn record_gauges(&self) {
+        metrics::gauges(metrics::Live {
+            connections: self.connection_count(),
+            sessions: &self.sessions,
+            pool: &self.pool,
+        });
     }
 
     /// `single_user` or `multi_user`.
@@ -216,7 +292,7 @@ impl AppState {
                     }
                     state.limiter.retain_recent();
                     state.login_limiter.retain_recent();
-                    metrics::gauges(state.connection_count(), state.sessions.active());
+                    state.record_gauges();
                 }
             }
         })
@@ -276,36 +352,42 @@ fn prepare_data_dir(dir: &std::path::Path) -> Result<(), ServerError> {
     Ok(())
 }
 
+/// Every HTTP route, with its OpenAPI description: the router and the document come from
+/// the same handlers, so neither can name a route the other lacks.
+pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(crate::openapi::base())
+        .routes(routes!(healthz))
+        .routes(routes!(metrics_handler))
+        .routes(routes!(openapi_json))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(whoami))
+        // Any method reaches the handler (HTTP/2 upgrades use CONNECT); it answers a plain
+        // request with 400. The document describes the HTTP/1.1 GET upgrade.
+        .routes(routes!(ws_handler).map(|_| any(ws_handler)))
+}
+
 pub fn router(state: AppState) -> Router {
     let web_dir = state.config.web_dir.clone().map(std::sync::Arc::new);
-    Router::new()
-        .route(
-            "/healthz",
-            get(|| async { Json(json!({ "status": "ok" })) }),
-        )
-        .route("/metrics", get(metrics_handler))
-        .route("/api/v1/login", post(login))
-        .route("/api/v1/logout", post(logout))
-        .route("/api/v1/whoami", get(whoami))
-        .route("/api/v1/ws", any(ws_handler))
-        .fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
-            let web_dir = web_dir.clone();
-            async move {
-                let dir = web_dir.as_deref().map(std::path::PathBuf::as_path);
-                crate::web::serve(dir, &method, &uri, &headers).unwrap_or_else(|| {
-                    error(
-                        StatusCode::NOT_FOUND,
-                        "no such endpoint; the API is JSON-RPC over WebSocket at /api/v1/ws",
-                    )
-                })
-            }
-        })
-        .layer(tower_http::compression::CompressionLayer::new())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            check_host,
-        ))
-        .with_state(state)
+    let (api, _) = api_routes().split_for_parts();
+    api.fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
+        let web_dir = web_dir.clone();
+        async move {
+            let dir = web_dir.as_deref().map(std::path::PathBuf::as_path);
+            crate::web::serve(dir, &method, &uri, &headers).unwrap_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    "no such endpoint; the API is JSON-RPC over WebSocket at /api/v1/ws",
+                )
+            })
+        }
+    })
+    .layer(tower_http::compression::CompressionLayer::new())
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        check_host,
+    ))
+    .with_state(state)
 }
 
 /// Refuses requests for host names this server does not answer to (DNS rebinding) and
@@ -333,8 +415,54 @@ async fn check_host(State(state): State<AppState>, req: Request, next: Next) -> 
     next.run(req).await
 }
 
+/// Liveness.
+///
+/// Answers while the process serves HTTP. Needs no credentials.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "The server is up.", body = Health))
+)]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// This OpenAPI document.
+///
+/// Needs no credentials: it describes the endpoints and exposes no data. The JSON-RPC
+/// methods spoken over `/api/v1/ws` are in `docs/protocol.md` and
+/// `docs/protocol.schema.json`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document of the HTTP endpoints.", body = Object, content_type = "application/json"))
+)]
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::json(),
+    )
+        .into_response()
+}
+
+/// Prometheus metrics.
+///
+/// The text exposition format: aggregates only, no label names a user or a task. The
+/// series are listed in `docs/operations.md`. Needs no credentials (restrict it at the
+/// reverse proxy if it must not be public).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Every series, as Prometheus scrapes them.", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 503, description = "Another metrics recorder owns this process (embedded use).", body = ErrorBody)
+    )
+)]
 async fn metrics_handler(State(state): State<AppState>) -> Response {
-    metrics::gauges(state.connection_count(), state.sessions.active());
+    state.record_gauges();
     match &state.prometheus {
         Some(h) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -348,11 +476,54 @@ async fn metrics_handler(State(state): State<AppState>) -> Response {
     }
 }
 
-#[derive(Deserialize)]
+/// `POST /api/v1/login`'s body.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginRequest {
+pub(crate) struct LoginRequest {
+    /// The user's name.
     username: String,
+    /// The user's password.
+    #[schema(format = Password)]
     password: String,
+}
+
+/// A successful sign-in.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LoginResponse {
+    /// A new login token (also set as the HttpOnly cookie `arranger_token`). Present it
+    /// as `Authorization: Bearer <token>`, the cookie, or the `bearer.<token>` WebSocket
+    /// subprotocol.
+    token: String,
+    /// Who signed in.
+    user: UserInfo,
+    /// When the token expires (ms since the epoch); `null` for none.
+    expires_at: Option<i64>,
+}
+
+/// `POST /api/v1/logout`'s answer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LoggedOut {
+    /// Always `true`.
+    ok: bool,
+}
+
+/// Who the credentials belong to.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WhoAmI {
+    /// How the server authenticates.
+    mode: ServerMode,
+    /// The signed-in user.
+    user: UserInfo,
+}
+
+/// `GET /api/v1/whoami` without valid credentials: why, and the server's mode (so the UI
+/// knows whether to show the login page).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NotSignedIn {
+    /// What is missing or wrong.
+    error: String,
+    /// How the server authenticates.
+    mode: ServerMode,
 }
 
 fn cookie(value: &str, max_age: u64) -> HeaderValue {
@@ -361,6 +532,25 @@ fn cookie(value: &str, max_age: u64) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("arranger_token=; Max-Age=0"))
 }
 
+/// Signs in with a user name and password.
+///
+/// Multi-user mode only. Returns a new login token, valid for 30 days, and sets it as an
+/// HttpOnly, SameSite=Strict cookie. At most 10 attempts per user name per minute.
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in.", body = LoginResponse,
+            headers(("set-cookie" = String, description = "`arranger_token=<token>; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000`"))),
+        (status = 400, description = "Not a JSON body `{username, password}`, or the server runs in single-user mode.", body = ErrorBody),
+        (status = 401, description = "Wrong user name or password, or the user is disabled.", body = ErrorBody),
+        (status = 429, description = "Too many attempts for this user name; wait a minute.", body = ErrorBody),
+        (status = 500, description = "A failure inside the server (its log says more).", body = ErrorBody),
+        (status = 503, description = "The server is shutting down.", body = ErrorBody)
+    )
+)]
 async fn login(
     State(state): State<AppState>,
     body: Result<Json<LoginRequest>, JsonRejection>,
@@ -411,11 +601,11 @@ async fn login(
     .await;
     match result {
         Ok(Ok(Some((user, info, token)))) => {
-            let mut resp = Json(json!({
-                "token": token,
-                "user": { "id": user.id, "name": user.name, "is_admin": user.is_admin },
-                "expires_at": info.expires_at,
-            }))
+            let mut resp = Json(LoginResponse {
+                user: UserInfo::from(&user),
+                expires_at: info.expires_at,
+                token: token.clone(),
+            })
             .into_response();
             resp.headers_mut()
                 .insert(header::SET_COOKIE, cookie(&token, LOGIN_TTL.as_secs()));
@@ -439,8 +629,22 @@ async fn login(
     }
 }
 
+/// Signs out.
+///
+/// Revokes the presented token (closing its connections at once) and clears the cookie.
+/// Always succeeds, with or without credentials.
+#[utoipa::path(
+    post,
+    path = "/api/v1/logout",
+    tag = "auth",
+    security((), ("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Signed out (the token, if any, is revoked).", body = LoggedOut,
+            headers(("set-cookie" = String, description = "`arranger_token=; …; Max-Age=0`: clears the cookie")))
+    )
+)]
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let mut resp = Json(json!({ "ok": true })).into_response();
+    let mut resp = Json(LoggedOut { ok: true }).into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie("", 0));
     if let (Some(dir), Some(p)) = (state.directory.clone(), presented_token(&headers)) {
         let revoked = tokio::task::spawn_blocking(move || dir.revoke_token(&p.token)).await;
@@ -451,14 +655,30 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     resp
 }
 
-/// Who the presented credentials (cookie, bearer header) belong to, and the server's mode:
-/// the UI asks this before it shows the login page.
+/// Who the credentials belong to.
+///
+/// The user the presented credentials (cookie, bearer header) belong to, and the server's
+/// mode: the UI asks this before it shows the login page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/whoami",
+    tag = "auth",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The credentials are valid.", body = WhoAmI),
+        (status = 401, description = "No credentials, or invalid, expired or revoked ones, or a disabled user.", body = NotSignedIn),
+        (status = 500, description = "A failure inside the server (its log says more).", body = ErrorBody)
+    )
+)]
 async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let mode = state.mode_name();
+    let mode = state.mode();
     let unauthorized = |message: &str| {
         (
             StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": message, "mode": mode })),
+            Json(NotSignedIn {
+                error: message.to_owned(),
+                mode,
+            }),
         )
             .into_response()
     };
@@ -471,10 +691,10 @@ async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> Response {
         });
     };
     match authenticate(&state, presented.token).await {
-        Ok(Some((user, _))) => Json(json!({
-            "mode": mode,
-            "user": { "id": user.id, "name": user.name, "is_admin": user.is_admin },
-        }))
+        Ok(Some((user, _))) => Json(WhoAmI {
+            mode,
+            user: UserInfo::from(&user),
+        })
         .into_response(),
         Ok(None) => {
             unauthorized("invalid, expired or revoked token, or disabled user: sign in again")
@@ -506,6 +726,34 @@ async fn authenticate(
     }
 }
 
+/// The API: JSON-RPC 2.0 over WebSocket.
+///
+/// Text frames, one request, response or notification each. Credentials are checked at the
+/// upgrade and every request on the connection runs as that user. The methods,
+/// notifications and error codes are described by `docs/protocol.md` and
+/// `docs/protocol.schema.json`, not here. Browsers that cannot set headers send the token
+/// as the subprotocol `bearer.<token>`, which the server echoes. A revoked token or a
+/// disabled user closes the connection with code 4001; shutdown closes it with 1001.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ws",
+    tag = "api",
+    security(("bearer" = []), ("cookie" = []), ("subprotocol" = [])),
+    params(
+        ("Upgrade" = String, Header, description = "`websocket`"),
+        ("Connection" = String, Header, description = "`Upgrade`"),
+        ("Sec-WebSocket-Version" = String, Header, description = "`13`"),
+        ("Sec-WebSocket-Key" = String, Header, description = "The client's nonce (RFC 6455)")
+    ),
+    responses(
+        (status = 101, description = "Switched to WebSocket; JSON-RPC 2.0 from now on (see docs/protocol.md).",
+            headers(("Sec-WebSocket-Protocol" = String, description = "The `bearer.<token>` subprotocol, when the token came that way"))),
+        (status = 400, description = "Not a WebSocket upgrade request.", body = ErrorBody),
+        (status = 401, description = "Missing credentials, or invalid, expired or revoked ones, or a disabled user.", body = ErrorBody),
+        (status = 500, description = "The user's session could not be opened (the server log says why).", body = ErrorBody),
+        (status = 503, description = "The server is shutting down.", body = ErrorBody)
+    )
+)]
 async fn ws_handler(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -1,6 +1,8 @@
 //! Arranger's server: one process, many isolated users.
 //!
-//! * HTTP (axum): `/healthz`, `/metrics`, `POST /api/v1/login`, `POST /api/v1/logout`.
+//! * HTTP (axum): `/healthz`, `/metrics`, `POST /api/v1/login`, `POST /api/v1/logout`,
+//!   `GET /api/v1/whoami`, `GET /api/v1/openapi.json` (their OpenAPI document, see
+//!   [`openapi`]).
 //! * JSON-RPC 2.0 over WebSocket at `/api/v1/ws`, authenticated at the upgrade.
 //! * The [`SessionManager`]: one [`SessionContext`] per user, shared by all of that user's
 //!   connections, created on first use and dropped when idle.
@@ -17,7 +19,8 @@ mod connection;
 mod error;
 mod governor;
 mod http;
-mod metrics;
+pub mod metrics;
+pub mod openapi;
 mod rpc;
 mod sessions;
 mod web;

@@ -210,6 +210,29 @@ impl SessionManager {
         self.contexts.lock().map(|m| m.len()).unwrap_or(0)
     }
 
+    /// How many of the contexts in memory have their workspace index in each state (every
+    /// state listed, zeros included). Reads memory only.
+    pub fn index_states(&self) -> Vec<(arranger_domain::IndexState, usize)> {
+        use arranger_domain::IndexState as S;
+        let mut counts = [
+            (S::Idle, 0),
+            (S::Building, 0),
+            (S::Ready, 0),
+            (S::Failed, 0),
+        ];
+        if let Ok(map) = self.contexts.lock() {
+            for ctx in map.values().filter_map(|slot| slot.get()) {
+                if let Some(index) = ctx.team.index() {
+                    let state = index.state();
+                    if let Some(c) = counts.iter_mut().find(|(s, _)| *s == state) {
+                        c.1 += 1;
+                    }
+                }
+            }
+        }
+        counts.to_vec()
+    }
+
     /// The user's context, created (and the user's team activated) on first use; the
     /// returned guard counts the connection.
     pub async fn connect(&self, user: &User) -> Result<ConnectionGuard, ServerError> {

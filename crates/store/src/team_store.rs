@@ -840,6 +840,30 @@ impl UserStore {
         .await
     }
 
+    /// How many tasks are in each state (states without tasks are left out), and the
+    /// sequence number of the newest event at that moment: events with a higher `seq` are
+    /// the changes since. One indexed read (for the tasks-by-state gauge at activation).
+    pub async fn task_counts(&self) -> Result<(u64, Vec<(TaskStatus, u64)>), StoreError> {
+        self.call(|conn, _| {
+            let seq: i64 = conn
+                .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?
+                .query_row([], |r| r.get(0))?;
+            let mut stmt =
+                conn.prepare_cached("SELECT status, COUNT(*) FROM tasks GROUP BY status")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let mut counts = Vec::new();
+            for row in rows {
+                let (status, n) = row?;
+                counts.push((
+                    crate::user_store::parse_status(&status)?,
+                    u64::try_from(n).unwrap_or(0),
+                ));
+            }
+            Ok((u64::try_from(seq).unwrap_or(0), counts))
+        })
+        .await
+    }
+
     /// Tasks in a state, oldest first (for the Scheduler and for resuming after a restart).
     pub async fn tasks_in(&self, status: TaskStatus) -> Result<Vec<Task>, StoreError> {
         let mut tasks = self.list_tasks(None, Some(status)).await?;

@@ -528,3 +528,23 @@ async fn a_turn_its_usage_and_its_first_call_commit_together_and_broadcasts_ride
         ToolRunStatus::Cancelled
     );
 }
+
+#[tokio::test]
+async fn task_counts_are_by_state_and_say_which_events_they_include() {
+    let (_t, s) = store();
+    let (seq, counts) = s.task_counts().await.unwrap();
+    assert!(counts.is_empty());
+    assert_eq!(seq, s.last_seq().await.unwrap());
+    let a = s.create_task(NewTask::new("a")).await.unwrap();
+    s.create_task(NewTask::new("b")).await.unwrap();
+    s.transition_task(a.id.clone(), TaskStatus::Failed, Some("no".into()))
+        .await
+        .unwrap();
+    let (seq, mut counts) = s.task_counts().await.unwrap();
+    counts.sort_by_key(|(status, _)| status.as_str());
+    assert_eq!(
+        counts,
+        vec![(TaskStatus::Failed, 1), (TaskStatus::Pending, 1)]
+    );
+    assert_eq!(seq, s.last_seq().await.unwrap());
+}

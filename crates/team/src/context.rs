@@ -112,6 +112,11 @@ impl LiveIndex {
         self.status.subscribe()
     }
 
+    /// What the index is doing now (cheap: no counts are gathered).
+    pub fn state(&self) -> IndexState {
+        self.status.borrow().state
+    }
+
     /// Whether the first build finished.
     pub fn is_ready(&self) -> bool {
         self.status.borrow().state == IndexState::Ready

@@ -882,8 +882,8 @@ impl Team {
         let mut stream = self.services.pool.stream(call);
         let mut builder = arranger_llm::CompletionBuilder::new();
         while let Some(event) = stream.next().await {
-            let event = event
-                .inspect_err(|_| metrics::counter!("arranger_llm_errors_total").increment(1))?;
+            // The pool records calls, errors, latency and tokens by provider.
+            let event = event?;
             let delta = match &event {
                 StreamEvent::TextDelta { text } => Some(("text", text.clone())),
                 StreamEvent::ReasoningDelta { text } => Some(("reasoning", text.clone())),
@@ -908,15 +908,6 @@ impl Team {
             }
         }
         let metrics = stream.metrics();
-        if let Some(total) = metrics.total {
-            metrics::histogram!("arranger_llm_call_seconds").record(total.as_secs_f64());
-        }
-        metrics::histogram!("arranger_llm_queue_wait_seconds")
-            .record(metrics.queue_wait.as_secs_f64());
-        metrics::counter!("arranger_llm_tokens_total", "kind" => "input")
-            .increment(metrics.usage.input_tokens);
-        metrics::counter!("arranger_llm_tokens_total", "kind" => "output")
-            .increment(metrics.usage.output_tokens);
         let completion = builder.finish(&metrics.provider)?;
         Ok((completion, metrics.cost_usd))
     }

@@ -11,6 +11,7 @@ pub mod defaults;
 mod engine;
 mod gateway;
 mod manager;
+mod task_gauge;
 mod team;
 pub mod tools;
 

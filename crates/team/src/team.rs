@@ -2,6 +2,7 @@
 
 use crate::context::LiveIndex;
 use crate::defaults::default_team;
+use crate::task_gauge::TaskGauge;
 use arranger_domain::{
     Agent, AgentDelta, AgentId, AgentRole, Author, EventKind, Needs, Notice, SessionId, StepKind,
     Task, TaskId, TaskStatus, UserId,
@@ -93,6 +94,8 @@ pub struct Team {
     pub(crate) told_no_model: Mutex<Vec<SessionId>>,
     /// The user's context-engine index (`None` when the workspace could not be opened).
     pub(crate) index: Option<Arc<LiveIndex>>,
+    /// This team's share of the tasks-by-state gauge.
+    tasks: TaskGauge,
 }
 
 impl Team {
@@ -118,6 +121,11 @@ impl Team {
                     .await?;
             }
         }
+        // Subscribed before the tasks are counted: every change after the count arrives.
+        let events = store.subscribe();
+        let tasks = TaskGauge::default();
+        let (seq, counts) = store.task_counts().await?;
+        tasks.reset(seq, &counts);
         let (deltas, _) = broadcast::channel(64);
         let index = match LiveIndex::start(
             user.clone(),
@@ -148,10 +156,11 @@ impl Team {
             told_no_model: Mutex::new(Vec::new()),
             touched: Mutex::new(std::collections::HashSet::new()),
             index,
+            tasks,
         });
         let listener = team.clone();
         tokio::spawn(with_user(team.user.clone(), async move {
-            listener.listen().await
+            listener.listen(events).await
         }));
         let scheduler = team.clone();
         tokio::spawn(with_user(team.user.clone(), async move {
@@ -301,13 +310,15 @@ impl Team {
 
     /// Reacts to the user's committed events: user messages go to the Manager (or to the
     /// agent they mention); new and reassigned tasks wake the Scheduler.
-    async fn listen(self: Arc<Self>) {
-        let mut rx = self.store.subscribe();
+    async fn listen(self: Arc<Self>, mut rx: broadcast::Receiver<Arc<arranger_domain::Event>>) {
         loop {
             let event = tokio::select! {
                 _ = self.shutdown.cancelled() => return,
                 e = rx.recv() => e,
             };
+            if let Ok(e) = &event {
+                self.tasks.apply(e);
+            }
             match event {
                 Ok(e) => match &e.kind {
                     EventKind::MessageAdded { message }
@@ -334,6 +345,13 @@ impl Team {
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!(user = %self.user, missed = n, "team listener lagged");
                     self.wake.notify_one();
+                    // The missed events may have changed tasks: count them again.
+                    match self.store.task_counts().await {
+                        Ok((seq, counts)) => self.tasks.reset(seq, &counts),
+                        Err(e) => {
+                            tracing::warn!(user = %self.user, error = %e, "cannot count tasks")
+                        }
+                    }
                 }
                 Err(broadcast::error::RecvError::Closed) => return,
             }

@@ -26,6 +26,7 @@
 mod accounting;
 mod breaker;
 mod fair;
+mod telemetry;
 
 pub use accounting::{CallTags, ModelPrice, UsageSnapshot, UsageTotals};
 pub use breaker::{BreakerConfig, BreakerState, ProviderHealth};
@@ -41,7 +42,7 @@ use fair::FairQueue;
 use futures_util::{Stream, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
@@ -252,9 +253,24 @@ struct ProviderEntry {
     breaker: Breaker,
     cooldown_until: Mutex<Option<Instant>>,
     fallback: Option<FallbackTarget>,
+    /// The provider's label in metrics (bounded: see the `telemetry` module).
+    label: Arc<str>,
 }
 
 impl ProviderEntry {
+    fn stats(&self) -> ProviderStats {
+        let (in_flight, mut queued) = self.queue.stats();
+        if let Some((_, gate)) = &self.limiter {
+            let (waiting_for_token, gate_queued) = gate.stats();
+            queued += waiting_for_token + gate_queued;
+        }
+        ProviderStats {
+            in_flight,
+            queued,
+            breaker: self.breaker.state(),
+        }
+    }
+
     async fn wait_cooldown(&self) {
         loop {
             let until = *self
@@ -305,6 +321,8 @@ struct Inner {
     dedup: Mutex<HashMap<DedupKey, String>>,
     health: broadcast::Sender<ProviderHealth>,
     accounting: accounting::Accounting,
+    /// The provider labels the gauges were last set for.
+    exported: Mutex<BTreeSet<Arc<str>>>,
 }
 
 impl Inner {
@@ -380,6 +398,7 @@ impl LlmPool {
                 dedup: Mutex::new(HashMap::new()),
                 health,
                 accounting: accounting::Accounting::default(),
+                exported: Mutex::new(BTreeSet::new()),
             }),
         }
     }
@@ -422,6 +441,17 @@ impl LlmPool {
         provider: Arc<dyn LlmProvider>,
         options: ProviderOptions,
     ) -> Result<(), LlmError> {
+        let label = Arc::from(provider.name());
+        self.insert(provider, options, label)
+    }
+
+    /// Registers (or replaces) a provider whose series in metrics carry `label`.
+    fn insert(
+        &self,
+        provider: Arc<dyn LlmProvider>,
+        options: ProviderOptions,
+        label: Arc<str>,
+    ) -> Result<(), LlmError> {
         let name = provider.name().to_owned();
         let limiter = match options.limits.requests_per_minute {
             None => None,
@@ -447,6 +477,7 @@ impl LlmPool {
             cooldown_until: Mutex::new(None),
             fallback: options.fallback,
             provider,
+            label,
         };
         self.inner
             .providers
@@ -458,7 +489,8 @@ impl LlmPool {
 
     /// The name of a provider for `config`, registering it with the default options the
     /// first time. Configs with the same kind, base URL and key share one provider (and
-    /// so one set of limits); the name is `kind@host`, with a suffix when taken.
+    /// so one set of limits); the name is `kind@host`, with a suffix when taken. Such
+    /// providers (users' own) appear in metrics as `user:<kind>`, all of a kind together.
     pub fn ensure_provider(&self, config: &ProviderConfig) -> Result<String, LlmError> {
         config.validate()?;
         let key = DedupKey {
@@ -481,7 +513,12 @@ impl LlmPool {
             name = format!("{base}#{n}");
             n += 1;
         }
-        self.register(name.clone(), config)?;
+        let provider = build_provider(self.inner.client.clone(), name.clone(), config)?;
+        self.insert(
+            provider,
+            self.inner.config.default_provider.clone(),
+            Arc::from(format!("user:{}", config.kind)),
+        )?;
         dedup.insert(key, name.clone());
         Ok(name)
     }
@@ -517,17 +554,39 @@ impl LlmPool {
 
     /// A provider's load and breaker state.
     pub fn provider_stats(&self, name: &str) -> Option<ProviderStats> {
-        let entry = self.inner.entry(name)?;
-        let (in_flight, mut queued) = entry.queue.stats();
-        if let Some((_, gate)) = &entry.limiter {
-            let (waiting_for_token, gate_queued) = gate.stats();
-            queued += waiting_for_token + gate_queued;
-        }
-        Some(ProviderStats {
-            in_flight,
-            queued,
-            breaker: entry.breaker.state(),
-        })
+        Some(self.inner.entry(name)?.stats())
+    }
+
+    /// Sets the pool's gauges (`arranger_llm_in_flight`, `arranger_llm_queued`,
+    /// `arranger_llm_breaker`, by provider label) to the state now. Call before rendering
+    /// metrics; it reads only memory.
+    pub fn record_gauges(&self) {
+        let entries: Vec<Arc<ProviderEntry>> = self
+            .inner
+            .providers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let loads: Vec<telemetry::Load> = entries
+            .iter()
+            .map(|e| {
+                let stats = e.stats();
+                telemetry::Load {
+                    label: e.label.clone(),
+                    in_flight: stats.in_flight,
+                    queued: stats.queued,
+                    breaker: stats.breaker,
+                }
+            })
+            .collect();
+        let mut exported = self
+            .inner
+            .exported
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *exported = telemetry::set_gauges(&loads, &exported);
     }
 
     /// Subscribes to breaker state changes of all providers.
@@ -729,9 +788,12 @@ impl Driver {
         // Whether events of the current attempt series reached the caller.
         let mut delivered = false;
         debug!(user = %tags.user, provider = %target.provider, "LLM call queued");
+        let mut record = telemetry::CallRecord::new(self.started);
 
         loop {
             let Some(entry) = self.inner.entry(&target.provider) else {
+                record.provider = Arc::from(telemetry::UNKNOWN);
+                record.finish("error");
                 let _ = tx
                     .send(Err(LlmError::UnknownProvider {
                         name: target.provider.clone(),
@@ -739,6 +801,7 @@ impl Driver {
                     .await;
                 return;
             };
+            record.provider = entry.label.clone();
             let model = target
                 .model
                 .clone()
@@ -748,7 +811,9 @@ impl Driver {
                 let error = LlmError::CircuitOpen {
                     provider: target.provider.clone(),
                 };
+                telemetry::attempt_failed(&entry.label, &error);
                 if let Some(next) = fallback.take() {
+                    telemetry::fell_back(&entry.label);
                     warn!(user = %tags.user, from = %target.provider, to = %next.provider, "LLM provider circuit open; using the fallback");
                     if !self.restart(&tx, &mut delivered, &error).await {
                         return;
@@ -758,6 +823,7 @@ impl Driver {
                     self.update(|m| m.fell_back = true);
                     continue;
                 }
+                record.finish("error");
                 let _ = tx.send(Err(error)).await;
                 return;
             };
@@ -780,8 +846,10 @@ impl Driver {
                 return;
             }
             attempts_here += 1;
+            let waited = waited.elapsed();
+            telemetry::queue_wait(&entry.label, waited);
             self.update(|m| {
-                m.queue_wait += waited.elapsed();
+                m.queue_wait += waited;
                 m.attempts += 1;
                 m.provider.clone_from(&target.provider);
                 m.model.clone_from(&model);
@@ -797,6 +865,7 @@ impl Driver {
             let error = match outcome {
                 Ok(rest) => {
                     ticket.success();
+                    record.finish("ok");
                     self.inner.accounting.record_call(&tags);
                     // Let the caller see the end now, then read the rest of the body so
                     // the connection can be reused (bounded by the provider).
@@ -813,6 +882,7 @@ impl Driver {
                 Err(AttemptError::Llm(error)) => error,
             };
             ticket.failure(&error);
+            telemetry::attempt_failed(&entry.label, &error);
 
             let mut retry = error.is_retryable()
                 && attempts_here < policy.max_attempts.max(1)
@@ -832,6 +902,7 @@ impl Driver {
                 None => backoff(&policy, attempts_here),
             };
             if retry {
+                telemetry::retried(&entry.label);
                 warn!(
                     user = %tags.user,
                     provider = %target.provider,
@@ -847,6 +918,7 @@ impl Driver {
                 continue;
             }
             if let Some(next) = fallback.take() {
+                telemetry::fell_back(&entry.label);
                 warn!(
                     user = %tags.user,
                     from = %target.provider,
@@ -863,6 +935,7 @@ impl Driver {
                 continue;
             }
             warn!(user = %tags.user, provider = %target.provider, error = %error, "LLM call failed");
+            record.finish("error");
             let _ = tx.send(Err(error)).await;
             return;
         }
@@ -928,11 +1001,14 @@ impl Driver {
             };
             if first {
                 first = false;
-                self.update(|m| m.time_to_first_byte = Some(sent.elapsed()));
+                let took = sent.elapsed();
+                telemetry::first_byte(&entry.label, took);
+                self.update(|m| m.time_to_first_byte = Some(took));
             }
             let finished = matches!(event, StreamEvent::Finish { .. });
             match &event {
                 StreamEvent::Usage(usage) => {
+                    telemetry::tokens(&entry.label, usage);
                     let cost = self.inner.price(model, usage);
                     self.inner.accounting.record_usage(tags, usage, cost);
                     if let Some(gate) = self.inner.gate() {
