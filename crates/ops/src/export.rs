@@ -639,6 +639,10 @@ mod tests {
             .unwrap();
         symlink("src/main.rs", ws.join("main")).unwrap();
         symlink("/etc/passwd", ws.join("passwd")).unwrap();
+        // Longer than a tar header's 100-byte name field.
+        let deep = ws.join("src").join("d".repeat(90)).join("e".repeat(90));
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("deep.txt"), b"deep\n").unwrap();
         (t, u)
     }
 
@@ -656,7 +660,7 @@ mod tests {
         );
         assert_eq!(
             (r.manifest.workspace.files, r.manifest.workspace.symlinks),
-            (2, 1)
+            (3, 1)
         );
         // Nothing of the secrets' ciphertext, the password hash or the tokens is in it.
         let mut raw = Vec::new();
@@ -697,6 +701,8 @@ mod tests {
             Path::new("src/main.rs")
         );
         assert!(!ws.join("passwd").exists());
+        let deep = ws.join("src").join("d".repeat(90)).join("e".repeat(90));
+        assert_eq!(std::fs::read(deep.join("deep.txt")).unwrap(), b"deep\n");
         let c = Connection::open(home.join("state.db")).unwrap();
         let theme: String = c
             .query_row("SELECT value FROM kv WHERE key = 'theme'", [], |r| r.get(0))
