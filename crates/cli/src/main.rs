@@ -118,6 +118,28 @@ enum Command {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Backs up a data directory into a new or empty directory — also while the server
+    /// runs: each database as a consistent snapshot, workspaces file by file, secret.key and
+    /// the other files, and a manifest.json with checksums.
+    Backup {
+        /// Where to write the backup (must not exist, or be an empty directory).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Restores a backup into a data directory that no server uses (stop the server first)
+    /// and that is empty; checks the backup against its manifest before and after.
+    Restore {
+        /// The backup (a directory made by `arranger backup`).
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace whatever the data directory holds.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        data: DataDir,
+    },
     /// Manages API tokens (multi-user mode).
     Token {
         #[command(subcommand)]
@@ -179,6 +201,26 @@ enum UserAction {
         /// The user.
         name: String,
     },
+    /// Exports a user's data (state and workspace) as a .tar.gz another server can import;
+    /// no tokens, no password, no secrets (they are sealed with this server's key).
+    Export {
+        /// The user.
+        name: String,
+        /// The archive to write (must not exist), e.g. alice.tar.gz.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Imports an archive made by `user export` as a new user (works while the server runs).
+    Import {
+        /// The archive.
+        file: PathBuf,
+        /// The new user's name (must not exist yet).
+        #[arg(long)]
+        name: String,
+        /// Make the new user an admin.
+        #[arg(long)]
+        admin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -237,7 +279,17 @@ fn main() -> Result<()> {
                 .build()?;
             runtime.block_on(serve(config))
         }
+        Command::User {
+            action: UserAction::Export { name, out },
+            data,
+        } => export(&data.multi_user(), &name, &out),
+        Command::User {
+            action: UserAction::Import { file, name, admin },
+            data,
+        } => import(&data.multi_user(), &file, &name, admin),
         Command::User { action, data } => user(action, &directory(&data.multi_user())?),
+        Command::Backup { out, data } => backup(&data.multi_user(), &out),
+        Command::Restore { from, force, data } => restore(&from, &data.multi_user(), force),
         Command::Token { action, data } => token(action, &directory(&data.multi_user())?),
         Command::Bench(args) => bench::run(args),
         Command::Schema {
@@ -542,6 +594,107 @@ fn directory(data_dir: &Path) -> Result<SqliteDirectory> {
         .with_context(|| format!("cannot open the user directory in {}", data_dir.display()))
 }
 
+fn backup(data_dir: &Path, out: &Path) -> Result<()> {
+    let m = arranger_ops::backup(data_dir, out)
+        .with_context(|| format!("backup of {} failed", data_dir.display()))?;
+    let dbs = m
+        .entries
+        .iter()
+        .filter(|e| matches!(e.kind, arranger_ops::EntryKind::Database { .. }))
+        .count();
+    println!(
+        "backed up {} ({} users, {dbs} databases, {} files, {} bytes) into {}",
+        data_dir.display(),
+        m.users.len(),
+        m.total_files,
+        m.total_bytes,
+        out.display()
+    );
+    if m.skipped > 0 {
+        println!(
+            "left out {} special or vanished files (see manifest.json)",
+            m.skipped
+        );
+    }
+    println!(
+        "it holds secret.key and every user's data: keep it private (mode 0700); restore with `arranger restore --from {} --data-dir DIR`",
+        out.display()
+    );
+    Ok(())
+}
+
+fn restore(from: &Path, data_dir: &Path, force: bool) -> Result<()> {
+    let m = arranger_ops::restore(from, data_dir, force)
+        .with_context(|| format!("restore into {} failed", data_dir.display()))?;
+    println!(
+        "restored the backup of {} (made by arranger {}, {} users, {} files) into {}; checked against its manifest",
+        m.source,
+        m.arranger_version,
+        m.users.len(),
+        m.total_files,
+        data_dir.display()
+    );
+    println!(
+        "start the server on it: arranger serve --multi-user --data-dir {}",
+        data_dir.display()
+    );
+    Ok(())
+}
+
+fn secrets_note(m: &arranger_ops::ExportManifest, then: &str) {
+    if !m.mcp_secrets_left_out.is_empty() || !m.api_keys_left_out.is_empty() {
+        println!(
+            "secrets left out (sealed with the old server's key, they cannot move): MCP secrets [{}], model API keys [{}]; {then}",
+            m.mcp_secrets_left_out.join(", "),
+            m.api_keys_left_out.join(", ")
+        );
+    }
+}
+
+fn export(data_dir: &Path, name: &str, out: &Path) -> Result<()> {
+    let r = arranger_ops::export_user(data_dir, name, out)
+        .with_context(|| format!("export of {name} failed"))?;
+    let w = &r.manifest.workspace;
+    println!(
+        "exported {name} ({} files, {} bytes of workspace{}) to {}",
+        w.files,
+        w.bytes,
+        if r.manifest.state_db.is_some() {
+            ", state"
+        } else {
+            ", no state yet"
+        },
+        out.display()
+    );
+    if r.manifest.skipped > 0 {
+        println!(
+            "left out {} special files or symbolic links leading outside the workspace",
+            r.manifest.skipped
+        );
+    }
+    secrets_note(&r.manifest, "the user sets them again after the import");
+    Ok(())
+}
+
+fn import(data_dir: &Path, file: &Path, name: &str, admin: bool) -> Result<()> {
+    let r = arranger_ops::import_user(data_dir, file, name, admin)
+        .with_context(|| format!("import of {} failed", file.display()))?;
+    println!(
+        "imported {} (was {} on the other server) as {}{} (id {})",
+        file.display(),
+        r.manifest.user_name,
+        r.user.name,
+        if admin { ", admin" } else { "" },
+        r.user.id
+    );
+    println!(
+        "no password or token yet: `arranger user passwd {0}` or `arranger token create {0}`",
+        r.user.name
+    );
+    secrets_note(&r.manifest, "set them again with secret.set / the settings");
+    Ok(())
+}
+
 fn read_password() -> Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
@@ -602,6 +755,9 @@ fn user(action: UserAction, dir: &SqliteDirectory) -> Result<()> {
         UserAction::Passwd { name } => {
             dir.set_password(&name, &read_password()?)?;
             println!("password of {name} changed");
+        }
+        UserAction::Export { .. } | UserAction::Import { .. } => {
+            bail!("user export and import are handled before the directory is opened")
         }
     }
     Ok(())

@@ -21,6 +21,9 @@ pub enum ServerError {
         /// Why.
         source: std::io::Error,
     },
+    /// Another process owns the data directory.
+    #[error(transparent)]
+    Locked(#[from] arranger_store::LockError),
     /// The user directory or a store failed.
     #[error(transparent)]
     Store(#[from] arranger_store::StoreError),

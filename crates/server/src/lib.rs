@@ -40,12 +40,26 @@ use tokio::net::TcpListener;
 pub struct Server {
     listener: TcpListener,
     state: http::AppState,
+    /// Held from `bind` until `run` has closed everything: no second server (and no
+    /// restore) can take this data directory meanwhile.
+    lock: arranger_store::DataDirLock,
 }
 
 impl Server {
-    /// Prepares the data directory, opens the user directory and binds the listener.
+    /// Locks the data directory (refused while another server or a restore holds it),
+    /// prepares it, opens the user directory and binds the listener.
     pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
         let config = Arc::new(config);
+        let dir = config.data_dir.clone();
+        let lock = tokio::task::spawn_blocking(move || -> Result<_, ServerError> {
+            std::fs::create_dir_all(&dir).map_err(|source| ServerError::DataDir {
+                path: dir.clone(),
+                source,
+            })?;
+            Ok(arranger_store::DataDirLock::acquire(&dir)?)
+        })
+        .await
+        .map_err(|e| ServerError::Watch(e.to_string()))??;
         let state = http::AppState::new(config.clone()).await?;
         let listener = TcpListener::bind(config.listen)
             .await
@@ -53,7 +67,11 @@ impl Server {
                 addr: config.listen,
                 source: e,
             })?;
-        Ok(Server { listener, state })
+        Ok(Server {
+            listener,
+            state,
+            lock,
+        })
     }
 
     /// The address actually bound (useful with port 0).
@@ -85,6 +103,7 @@ impl Server {
         background.abort();
         state.sessions.close_all().await;
         state.flush_spending().await;
+        drop(self.lock);
         served.map_err(ServerError::Io)
     }
 }

@@ -531,6 +531,11 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$
 
 const MIGRATIONS: &[Migration] = &[v1, crate::governance::migration];
 
+/// The schema version (`PRAGMA user_version`) of `arranger.db` written by this build.
+pub fn directory_schema_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
 fn v1(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(
         "CREATE TABLE users (

@@ -9,6 +9,8 @@
 //!   only names are ever listed or recorded in events).
 //! * [`UserDirectory`] — who the users are and which tokens let them in
 //!   ([`SqliteDirectory`] keeps it in `<data-dir>/arranger.db`).
+//! * [`DataDirLock`] — the exclusive lock a server (or a restore) holds on its data
+//!   directory, so two processes never own one at once.
 //!
 //! **Architecture invariants.** A `UserStore` only ever opens its own user's file, and
 //! holds its SQLite handle only while it is in use: idle handles are closed by
@@ -21,6 +23,7 @@ mod db;
 mod directory;
 mod error;
 mod governance;
+mod lock;
 mod mcp_store;
 mod policy_store;
 mod secrets;
@@ -30,11 +33,12 @@ mod user_store;
 pub use bus::{EventBus, LocalBus};
 pub use config_store::{ConfigUpdate, ProviderInput};
 pub use directory::{
-    Principal, SqliteDirectory, TokenInfo, TokenKind, User, UserDirectory, new_token,
-    validate_user_name,
+    Principal, SqliteDirectory, TokenInfo, TokenKind, User, UserDirectory,
+    directory_schema_version, new_token, validate_user_name,
 };
 pub use error::StoreError;
 pub use governance::{AuditQuery, Governance, MAX_AUDIT_PAGE};
+pub use lock::{DataDirLock, LOCK_FILE, LockError};
 pub use mcp_store::{MAX_MCP_SERVERS, MAX_SECRETS};
 pub use policy_store::{Decided, MAX_RULES};
 pub use secrets::SecretBox;
@@ -42,7 +46,10 @@ pub use team_store::{
     AgentPatch, MAX_CONTEXT_REFS, MAX_FULL_OUTPUT_BYTES, MAX_TOOL_OUTPUT_BYTES, StepOwner,
     ToolRunStart, cap_output,
 };
-pub use user_store::{NewTask, PostOutcome, UserStore, open_handles, set_open_handle_limit};
+pub use user_store::{
+    NewTask, PostOutcome, UserStore, open_handles, set_open_handle_limit, upgrade_user_db,
+    user_schema_version,
+};
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {

@@ -1185,6 +1185,26 @@ pub(crate) fn transition(
 
 const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, crate::mcp_store::migration, v6, v7];
 
+/// The schema version (`PRAGMA user_version`) of a user's `state.db` written by this build.
+pub fn user_schema_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+/// Opens the user database at `path` (which must exist), brings its schema up to date the
+/// way the server does at first use, and closes it again; returns the version it has now.
+/// Refuses a database newer than this build, or a file that is not SQLite.
+pub fn upgrade_user_db(path: &Path) -> Result<u32, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::NotFound {
+            what: "user database",
+            id: path.display().to_string(),
+        });
+    }
+    let conn = db::open(path, MIGRATIONS)?;
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    u32::try_from(v).map_err(StoreError::corrupt)
+}
+
 /// System broadcasts keep what they say as data (`Notice`, JSON) beside their English text.
 fn v7(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch("ALTER TABLE messages ADD COLUMN notice TEXT;")?;

@@ -34,6 +34,11 @@ pub async fn start(config: ServerConfig) -> (String, oneshot::Sender<()>, JoinHa
     (addr, tx, handle)
 }
 
+/// The configuration of a multi-user test server on `data`.
+pub fn multi_config(data: PathBuf, limits: Limits) -> ServerConfig {
+    config(data, Mode::MultiUser, limits)
+}
+
 fn config(data: PathBuf, mode: Mode, limits: Limits) -> ServerConfig {
     ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
