@@ -131,13 +131,14 @@ mod tests {
         std::fs::write(t.path().join("d/b"), [0u8; 50]).unwrap();
         std::os::unix::fs::symlink("/usr", t.path().join("link")).unwrap();
         let m = StorageMeter::default();
-        assert_eq!(m.used(t.path(), false), 150);
+        // A link counts as its own length (4 bytes: "/usr"), never as what it points to.
+        assert_eq!(m.used(t.path(), false), 154);
         std::fs::write(t.path().join("c"), [0u8; 10]).unwrap();
-        assert_eq!(m.used(t.path(), false), 150, "measured again without cause");
+        assert_eq!(m.used(t.path(), false), 154, "measured again without cause");
         m.adjust(10);
-        assert_eq!(m.used(t.path(), false), 160);
+        assert_eq!(m.used(t.path(), false), 164);
         std::fs::write(t.path().join("e"), [0u8; 5]).unwrap();
         m.mark_stale();
-        assert_eq!(m.used(t.path(), false), 165);
+        assert_eq!(m.used(t.path(), false), 169);
     }
 }
