@@ -103,6 +103,12 @@ enum Command {
         /// kernel. Also ARRANGER_ALLOW_UNSANDBOXED=1.
         #[arg(long)]
         allow_unsandboxed: bool,
+        /// Multi-user mode only: let users' own LLM providers and HTTP MCP servers be at
+        /// private addresses (loopback, the local network, cloud metadata). Without it the
+        /// server reaches only public addresses for users. Also
+        /// ARRANGER_ALLOW_PRIVATE_NETWORKS=1.
+        #[arg(long)]
+        allow_private_networks: bool,
         /// Serve the web UI from this directory (`web/dist`) instead of the one built into
         /// the binary: for working on the UI without rebuilding the server.
         #[arg(long, env = "ARRANGER_WEB_DIR")]
@@ -257,6 +263,7 @@ fn main() -> Result<()> {
             allowed_hosts,
             rate_limit,
             allow_unsandboxed,
+            allow_private_networks,
             web_dir,
             log_format,
         } => {
@@ -272,6 +279,8 @@ fn main() -> Result<()> {
                 rate_limit,
             )?;
             config.allow_unsandboxed = allow_unsandboxed || env_flag("ARRANGER_ALLOW_UNSANDBOXED");
+            config.allow_private_networks =
+                allow_private_networks || env_flag("ARRANGER_ALLOW_PRIVATE_NETWORKS");
             config.web_dir = web_dir;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -420,6 +429,7 @@ fn serve_config(
         pool: file.pool.unwrap_or_else(arranger_server::default_pool),
         mcp: file.mcp.into_config(),
         allow_unsandboxed: false,
+        allow_private_networks: false,
         web_dir: None,
     })
 }

@@ -42,6 +42,10 @@ pub struct McpConfig {
     pub restart_backoff: Duration,
     /// Largest tool result text returned, in bytes (default 64 KiB).
     pub max_result_bytes: usize,
+    /// HTTP servers may be only at public addresses (no loopback, private networks or
+    /// metadata endpoints; no redirects): a multi-user server sets this unless its admin
+    /// allows private networks (default false).
+    pub public_only: bool,
 }
 
 impl Default for McpConfig {
@@ -54,6 +58,7 @@ impl Default for McpConfig {
             max_restarts: 3,
             restart_backoff: Duration::from_millis(250),
             max_result_bytes: 64 * 1024,
+            public_only: false,
         }
     }
 }
@@ -285,7 +290,12 @@ impl McpHub {
     /// A hub with `config`. Starts a background task (on the current tokio runtime)
     /// that stops idle servers; it ends when the hub is dropped.
     pub fn new(config: McpConfig) -> Arc<Self> {
-        let http = reqwest::Client::builder()
+        let builder = if config.public_only {
+            arranger_net::public_client_builder()
+        } else {
+            reqwest::Client::builder()
+        };
+        let http = builder
             .connect_timeout(Duration::from_secs(10))
             .build()
             .unwrap_or_default();
@@ -440,6 +450,11 @@ impl McpHub {
     /// stopped so the next use starts the new definition.
     pub async fn add(&self, user: &UserId, spec: McpServerSpec) -> Result<McpServerSpec, McpError> {
         check_user(user)?;
+        if self.config.public_only
+            && let McpTransport::Http { url, .. } = &spec.transport
+        {
+            arranger_net::check_url(url).map_err(McpError::Invalid)?;
+        }
         let um = self.user(user)?;
         let name = spec.name.clone();
         let saved = um
@@ -952,6 +967,12 @@ impl Supervisor {
         let McpTransport::Http { url, headers } = &self.spec.transport else {
             return Ended::Crashed("not an HTTP server".into());
         };
+        // A definition saved before the server refused private addresses.
+        if self.config.public_only
+            && let Err(e) = arranger_net::check_url(url)
+        {
+            return Ended::Crashed(e);
+        }
         let mut map = HashMap::new();
         for (name, value) in self.mapped(headers) {
             let (Ok(n), Ok(v)) = (

@@ -148,6 +148,7 @@ async fn main() -> Result<(), String> {
         },
         mcp: arranger_server::McpConfig::default(),
         allow_unsandboxed: false,
+        allow_private_networks: false,
         web_dir: None,
     };
     let server = Server::bind(config).await.map_err(|e| e.to_string())?;

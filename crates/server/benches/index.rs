@@ -9,6 +9,12 @@
 //! uniquely named function is written straight to disk (as an editor or a command would),
 //! and `index.symbols` is polled every 5 ms until it finds the function. The same again
 //! through `fs.write` (as the UI and the agents save).
+//!
+//! Fairness (issue 7): a second user is connected first and keeps making small requests
+//! (`state.set`, a committed write with its event, then `fs.read`) one after the other —
+//! 3 s alone for a baseline, then for as long as the first user's workspace is being
+//! indexed. Their round-trip times show whether one user's large repository makes another
+//! user's requests wait.
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -62,6 +68,31 @@ async fn until_found(c: &mut Client, name: &str, t0: Instant) -> Result<f64, Str
     Err(format!("{name} was not searchable within 10 s"))
 }
 
+/// Round trips of `state.set` then `fs.read`, one after the other, for `at_most` or until
+/// `until` turns false; their times in ms.
+async fn chat_round_trips(
+    c: &mut Client,
+    at_most: Duration,
+    until: Option<tokio::sync::watch::Receiver<bool>>,
+) -> Result<Vec<f64>, String> {
+    let t0 = Instant::now();
+    let mut times = Vec::new();
+    let mut i = 0u64;
+    while t0.elapsed() < at_most && until.as_ref().is_none_or(|u| *u.borrow()) {
+        let t = Instant::now();
+        c.call_raw("state.set", json!({"key": "draft", "value": i}))
+            .await
+            .map_err(|e| e.to_string())?;
+        c.call_raw("fs.read", json!({"path": "note.txt"}))
+            .await
+            .map_err(|e| e.to_string())?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        i += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(times)
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), String> {
     let source = std::env::args()
@@ -81,6 +112,12 @@ async fn main() -> Result<(), String> {
     let user = dir.add_user("ix", false, None).map_err(|e| e.to_string())?;
     let token = dir
         .create_token("ix", TokenKind::Api, "bench", None)
+        .map_err(|e| e.to_string())?
+        .1;
+    dir.add_user("chat", false, None)
+        .map_err(|e| e.to_string())?;
+    let chat_token = dir
+        .create_token("chat", TokenKind::Api, "bench", None)
         .map_err(|e| e.to_string())?
         .1;
     drop(dir);
@@ -103,6 +140,7 @@ async fn main() -> Result<(), String> {
         pool: arranger_server::default_pool(),
         mcp: arranger_server::McpConfig::default(),
         allow_unsandboxed: false,
+        allow_private_networks: false,
         web_dir: None,
     };
     let server = Server::bind(config).await.map_err(|e| e.to_string())?;
@@ -114,6 +152,19 @@ async fn main() -> Result<(), String> {
                 let _ = rx.await;
             })
             .await;
+    });
+
+    // The other user: connected, idle workspace, making requests one after the other.
+    let mut chat = Client::connect(&addr, &chat_token)
+        .await
+        .map_err(|e| e.to_string())?;
+    chat.call_raw("fs.write", json!({"path": "note.txt", "content": "hello"}))
+        .await
+        .map_err(|e| e.to_string())?;
+    let baseline = chat_round_trips(&mut chat, Duration::from_secs(3), None).await?;
+    let (building_tx, building_rx) = tokio::sync::watch::channel(true);
+    let during = tokio::spawn(async move {
+        chat_round_trips(&mut chat, Duration::from_secs(600), Some(building_rx)).await
     });
 
     // Session start: the first connection activates the user and starts the build.
@@ -135,6 +186,20 @@ async fn main() -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let ready_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let _ = building_tx.send(false);
+    let during = during.await.map_err(|e| e.to_string())??;
+    for (what, v) in [
+        ("alone", &baseline),
+        ("while the other user's workspace is indexed", &during),
+    ] {
+        println!(
+            "other user's requests {what} ({} round trips): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            v.len(),
+            pct(v, 50.0),
+            pct(v, 99.0),
+            pct(v, 100.0)
+        );
+    }
     let indexed = status["bytes"].as_f64().unwrap_or(0.0);
     println!(
         "session start → index ready: {:.0} ms for {} files, {:.1} MB indexed ({:.1} MB copied from {}): {:.1} MB/s; build alone {} ms",
@@ -189,6 +254,8 @@ async fn main() -> Result<(), String> {
             "build_ms": status["build_ms"],
             "save_disk_ms": {"p50": pct(&disk, 50.0), "p95": pct(&disk, 95.0), "max": pct(&disk, 100.0)},
             "save_api_ms": {"p50": pct(&api, 50.0), "p95": pct(&api, 95.0), "max": pct(&api, 100.0)},
+            "other_user_alone_ms": {"n": baseline.len(), "p50": pct(&baseline, 50.0), "p99": pct(&baseline, 99.0), "max": pct(&baseline, 100.0)},
+            "other_user_during_build_ms": {"n": during.len(), "p50": pct(&during, 50.0), "p99": pct(&during, 99.0), "max": pct(&during, 100.0)},
         })
     );
     let _ = stop.send(());

@@ -74,6 +74,11 @@ pub struct ServerConfig {
     /// (commands, terminals, stdio MCP servers) even when the kernel cannot confine them
     /// with Landlock. Off by default: such processes are refused.
     pub allow_unsandboxed: bool,
+    /// The administrator's explicit opt-out: in multi-user mode, let users' own LLM
+    /// providers and HTTP MCP servers be at private addresses (loopback, the local
+    /// network, metadata endpoints). Off by default: requests the server makes for users
+    /// go only to public addresses. Single-user mode always allows them.
+    pub allow_private_networks: bool,
     /// Serve the web UI from this directory (a `web/dist` built by `npm run build`)
     /// instead of the one embedded in the binary: for working on the UI without
     /// rebuilding the server.

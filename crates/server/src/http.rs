@@ -302,8 +302,15 @@ impl AppState {
 /// The LLM pool shared by every user, with the server's default provider from the
 /// environment (`OPENAI_*` / `ANTHROPIC_*` and `ARRANGER_MODEL`), if one is configured.
 fn team_services(config: &ServerConfig) -> Result<arranger_team::TeamServices, ServerError> {
-    let pool = arranger_llm::LlmPool::new(config.pool.clone())
-        .map_err(|e| ServerError::Llm(e.to_string()))?;
+    // What the server requests for users (their providers, their HTTP MCP servers) goes
+    // only to public addresses on a multi-user server, unless the admin opted out.
+    let public_only = config.mode == Mode::MultiUser && !config.allow_private_networks;
+    let mut pool_config = config.pool.clone();
+    pool_config.users_public_only = public_only;
+    let mut mcp_config = config.mcp.clone();
+    mcp_config.public_only = public_only;
+    let pool =
+        arranger_llm::LlmPool::new(pool_config).map_err(|e| ServerError::Llm(e.to_string()))?;
     let default_provider = match &config.llm {
         Some(provider) => {
             pool.register("default", provider)
@@ -324,7 +331,7 @@ fn team_services(config: &ServerConfig) -> Result<arranger_team::TeamServices, S
         default_provider,
         config: config.team.clone(),
         secrets: Arc::new(secrets),
-        mcp: arranger_mcp::McpHub::new(config.mcp.clone()),
+        mcp: arranger_mcp::McpHub::new(mcp_config),
         parse_cache: Arc::new(arranger_context::ParseCache::default()),
     })
 }

@@ -539,6 +539,17 @@ pub async fn dispatch(
             .await
             .map_err(store_error)?),
         ConfigSet::NAME => call!(ConfigSet, |p| {
+            if ctx.team.services().pool.users_public_only() {
+                for url in p
+                    .providers
+                    .iter()
+                    .flatten()
+                    .filter_map(|p| p.base_url.as_deref())
+                {
+                    arranger_net::check_url(url)
+                        .map_err(|m| ErrorObject::new(codes::INVALID_PARAMS, m))?;
+                }
+            }
             let update = arranger_store::ConfigUpdate {
                 providers: p.providers.map(|ps| {
                     ps.into_iter()

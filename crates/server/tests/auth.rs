@@ -242,6 +242,7 @@ async fn single_user_data_dir_inside_the_workspace_is_invisible_to_the_api() {
         pool: arranger_server::default_pool(),
         mcp: arranger_server::McpConfig::default(),
         allow_unsandboxed: false,
+        allow_private_networks: false,
         web_dir: None,
     };
     let (addr, _stop, _handle) = common::start(config).await;

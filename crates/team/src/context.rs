@@ -28,9 +28,35 @@ const COALESCE: Duration = Duration::from_millis(40);
 /// Blackboard messages indexed as memory when the index starts.
 const MEMORY_MESSAGES: usize = 2_000;
 
-/// Index builds and updates running at once in the whole process: they are CPU work
-/// on blocking threads, which the users' database calls also need.
-static INDEX_JOBS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// Index builds and updates of every user (BRIEF A6: fair shares of CPU-heavy work): at
+/// most two at once in the whole process, taken in turns by user, so a user with a large
+/// repository and many changes waits behind other users' jobs rather than ahead of them.
+static INDEX_JOBS: std::sync::LazyLock<arranger_fair::FairQueue> =
+    std::sync::LazyLock::new(|| arranger_fair::FairQueue::new(2));
+
+/// The nice value index jobs run at: below the runtime's threads, which serve every
+/// user's requests, chats and agents, so those get the CPU first.
+const INDEX_NICE: i32 = 10;
+
+/// Runs a CPU-heavy index job on a thread of its own at [`INDEX_NICE`] (threads it starts,
+/// such as the parallel walk's, inherit the priority). Not on tokio's blocking pool:
+/// those threads are reused for database calls, and a thread cannot raise its priority
+/// back without privilege.
+async fn cpu_job<R: Send + 'static>(job: impl FnOnce() -> R + Send + 'static) -> Result<R, String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("arranger-index".into())
+        .spawn(move || {
+            // SAFETY: setpriority(2) with `who` 0 changes only the calling thread on Linux
+            // (the nice value is per thread); a failure leaves it at the normal priority.
+            unsafe {
+                libc::setpriority(libc::PRIO_PROCESS, 0, INDEX_NICE);
+            }
+            let _ = tx.send(job());
+        })
+        .map_err(|e| format!("cannot start an index thread: {e}"))?;
+    rx.await.map_err(|_| "the index job stopped".to_owned())
+}
 
 /// The file watcher's feed, handed over once the watch is set up (after the index
 /// started).
@@ -266,11 +292,11 @@ async fn run(
         let _turn = if empty {
             None
         } else {
-            INDEX_JOBS.acquire().await.ok()
+            Some(INDEX_JOBS.acquire(&user, false).await)
         };
         let index = index.clone();
         let progress = status.clone();
-        tokio::task::spawn_blocking(move || {
+        cpu_job(move || {
             index.build(&|s: &IndexStatus| {
                 progress.send_replace(s.clone());
             })
@@ -280,7 +306,7 @@ async fn run(
     match built {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return fail(&status, &user, e.to_string()),
-        Err(e) => return fail(&status, &user, format!("the build stopped: {e}")),
+        Err(e) => return fail(&status, &user, e),
     }
     publish(&status, index.status());
 
@@ -301,7 +327,7 @@ async fn run(
             }
         }
         let batch = std::mem::take(&mut pending);
-        apply(&index, &status, batch.paths, batch.memory).await;
+        apply(&user, &index, &status, batch.paths, batch.memory).await;
     }
 }
 
@@ -347,6 +373,7 @@ async fn next_input(
 
 /// Applies one batch of changed paths and memory documents, then publishes the status.
 async fn apply(
+    user: &UserId,
     index: &Arc<WorkspaceIndex>,
     status: &watch::Sender<IndexStatus>,
     mut paths: Vec<String>,
@@ -359,9 +386,9 @@ async fn apply(
     paths.sort();
     paths.dedup();
     if !paths.is_empty() {
-        let _turn = INDEX_JOBS.acquire().await;
+        let _turn = INDEX_JOBS.acquire(user, false).await;
         let index2 = index.clone();
-        match tokio::task::spawn_blocking(move || index2.update(&paths)).await {
+        match cpu_job(move || index2.update(&paths)).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "index update failed"),
             Err(e) => tracing::warn!(error = %e, "index update stopped"),
@@ -399,4 +426,29 @@ fn fail(status: &watch::Sender<IndexStatus>, user: &UserId, error: String) {
         error: Some(error),
         ..IndexStatus::default()
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nice() -> i32 {
+        // SAFETY: getpriority(2) of the calling thread.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }
+    }
+
+    #[tokio::test]
+    async fn index_jobs_run_below_the_threads_that_serve_requests() {
+        let base = nice();
+        let inside = cpu_job(nice).await.unwrap();
+        // Unprivileged, a thread can only lower its priority: at least INDEX_NICE.
+        assert_eq!(inside, base.max(INDEX_NICE));
+        // Threads the job starts inherit it.
+        let spawned = cpu_job(|| std::thread::spawn(nice).join().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(spawned, base.max(INDEX_NICE));
+        // The caller's thread is untouched.
+        assert_eq!(nice(), base);
+    }
 }

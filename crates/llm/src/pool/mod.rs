@@ -25,7 +25,6 @@
 
 mod accounting;
 mod breaker;
-mod fair;
 mod telemetry;
 
 pub use accounting::{CallTags, ModelPrice, UsageSnapshot, UsageTotals};
@@ -37,8 +36,8 @@ use crate::{
     StreamEvent, TimeoutPhase, Usage, build_provider,
 };
 use arranger_domain::{AgentId, TaskId, UserId};
+use arranger_fair::FairQueue;
 use breaker::Breaker;
-use fair::FairQueue;
 use futures_util::{Stream, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
@@ -166,6 +165,11 @@ pub struct PoolConfig {
     pub default_provider: ProviderOptions,
     /// Prices by model name (unpriced models cost 0).
     pub prices: HashMap<String, ModelPrice>,
+    /// Providers users configure ([`LlmPool::ensure_provider`]) may reach only public
+    /// addresses (no loopback, private networks or metadata endpoints; no redirects): a
+    /// multi-user server sets this unless its admin allows private networks.
+    #[serde(skip)]
+    pub users_public_only: bool,
 }
 
 /// One call to the pool.
@@ -316,6 +320,8 @@ pub trait CallGate: Send + Sync + 'static {
 struct Inner {
     gate: RwLock<Option<Arc<dyn CallGate>>>,
     client: reqwest::Client,
+    /// The client of users' own providers when they may reach only public addresses.
+    public_client: Option<reqwest::Client>,
     config: PoolConfig,
     providers: RwLock<HashMap<String, Arc<ProviderEntry>>>,
     dedup: Mutex<HashMap<DedupKey, String>>,
@@ -371,19 +377,29 @@ impl LlmPool {
     /// A pool with no providers, building its one HTTP client (keep-alive, the connect
     /// timeout of `config`).
     pub fn new(config: PoolConfig) -> Result<Self, LlmError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(config.timeouts.connect)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_nodelay(true)
-            .user_agent(concat!("arranger/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                LlmError::Config(format!(
-                    "cannot build the HTTP client: {}",
-                    crate::http::describe_reqwest_error(e)
-                ))
-            })?;
-        Ok(Self::with_client(client, config))
+        let build = |b: reqwest::ClientBuilder| {
+            b.connect_timeout(config.timeouts.connect)
+                .pool_idle_timeout(Duration::from_secs(90))
+                .tcp_nodelay(true)
+                .user_agent(concat!("arranger/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| {
+                    LlmError::Config(format!(
+                        "cannot build the HTTP client: {}",
+                        crate::http::describe_reqwest_error(e)
+                    ))
+                })
+        };
+        let client = build(reqwest::Client::builder())?;
+        let public = match config.users_public_only {
+            true => Some(build(arranger_net::public_client_builder())?),
+            false => None,
+        };
+        let mut pool = Self::with_client(client, config);
+        if let Some(inner) = Arc::get_mut(&mut pool.inner) {
+            inner.public_client = public;
+        }
+        Ok(pool)
     }
 
     /// A pool sending through an existing client.
@@ -392,6 +408,7 @@ impl LlmPool {
         Self {
             inner: Arc::new(Inner {
                 gate: RwLock::new(None),
+                public_client: None,
                 client,
                 config,
                 providers: RwLock::new(HashMap::new()),
@@ -401,6 +418,11 @@ impl LlmPool {
                 exported: Mutex::new(BTreeSet::new()),
             }),
         }
+    }
+
+    /// Whether users' own providers may reach only public addresses.
+    pub fn users_public_only(&self) -> bool {
+        self.inner.public_client.is_some()
     }
 
     /// Sets the gate every call passes before it is sent (replacing any earlier one).
@@ -513,7 +535,14 @@ impl LlmPool {
             name = format!("{base}#{n}");
             n += 1;
         }
-        let provider = build_provider(self.inner.client.clone(), name.clone(), config)?;
+        let client = match &self.inner.public_client {
+            Some(public) => {
+                arranger_net::check_url(config.base_url()).map_err(LlmError::Config)?;
+                public.clone()
+            }
+            None => self.inner.client.clone(),
+        };
+        let provider = build_provider(client, name.clone(), config)?;
         self.insert(
             provider,
             self.inner.config.default_provider.clone(),

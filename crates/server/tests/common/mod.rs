@@ -52,6 +52,8 @@ fn config(data: PathBuf, mode: Mode, limits: Limits) -> ServerConfig {
         pool: arranger_server::default_pool(),
         mcp: arranger_server::McpConfig::default(),
         allow_unsandboxed: false,
+        // The fake LLM and the HTTP MCP test server listen on loopback.
+        allow_private_networks: true,
         web_dir: None,
     }
 }

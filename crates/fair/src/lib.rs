@@ -1,4 +1,6 @@
-//! A counting semaphore whose waiters are served round-robin by user.
+//! A counting semaphore whose waiters are served round-robin by user: how one user's
+//! burst of work (500 LLM requests, a large repository to index) gets its share of a
+//! bounded resource without making another user wait behind all of it.
 //!
 //! Each user has a FIFO of waiters; users with waiters form a ring. When a slot frees
 //! up, the user at the front of the ring gets it and goes to the back of the ring if it
@@ -25,14 +27,15 @@ struct State {
     ring: VecDeque<UserId>,
 }
 
-/// The fair semaphore of one provider.
+/// A fair semaphore: `capacity` slots shared by every user, waiters served round-robin
+/// by user. Cheap to clone; clones share the slots.
 #[derive(Clone)]
-pub(crate) struct FairQueue {
+pub struct FairQueue {
     state: Arc<Mutex<State>>,
 }
 
 /// One held slot; dropping it hands the slot to the next waiter.
-pub(crate) struct SlotPermit {
+pub struct SlotPermit {
     state: Option<Arc<Mutex<State>>>,
 }
 
@@ -114,7 +117,7 @@ impl Drop for WaitGuard {
 
 impl FairQueue {
     /// A queue with `capacity` slots (at least one).
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize) -> Self {
         Self {
             state: Arc::new(Mutex::new(State {
                 capacity: capacity.max(1),
@@ -130,7 +133,7 @@ impl FairQueue {
     /// Waits for a slot for `user`. `front` puts the waiter at the head of the user's
     /// own queue (for a retry of a request that already waited its turn). Cancel-safe:
     /// dropping the future leaves the queue.
-    pub(crate) async fn acquire(&self, user: &UserId, front: bool) -> SlotPermit {
+    pub async fn acquire(&self, user: &UserId, front: bool) -> SlotPermit {
         let (rx, mut guard) = {
             let mut st = lock(&self.state);
             if st.in_use < st.capacity && st.queued == 0 {
@@ -176,7 +179,7 @@ impl FairQueue {
     }
 
     /// Slots in use and waiters queued.
-    pub(crate) fn stats(&self) -> (usize, usize) {
+    pub fn stats(&self) -> (usize, usize) {
         let st = lock(&self.state);
         (st.in_use, st.queued)
     }
