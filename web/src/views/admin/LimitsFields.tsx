@@ -49,8 +49,8 @@ const ERROR: Record<InputError, Key> = { number: "limits.err.number", integer: "
 /** The placeholder of an empty input: no limit, or (in an override) the default's value. */
 function placeholder(t: T, lang: Lang, kind: (typeof KIND)[QuotaKey], fallback: number | null | undefined, override: boolean, none: Key): string {
   if (!override) return t(none);
-  const v = fallback == null ? t(none) : formatValue(kind, fallback, lang);
-  return t("limits.asDefault", { value: v });
+  if (fallback == null) return t("limits.asDefaultNone");
+  return t("limits.asDefault", { value: formatValue(kind, fallback, lang) });
 }
 
 /** One numeric input, with its unit. */
@@ -101,7 +101,7 @@ function NumberField({
         {kind === "bytes" && onUnit && (
           <select
             aria-label={t("limits.unit", { field: label })}
-            className={`${inputClass} w-auto`}
+            className={`${inputClass.replace("w-full ", "")} w-20 shrink-0`}
             value={unit}
             onChange={(e) => onUnit(e.target.value as StorageUnit)}
           >

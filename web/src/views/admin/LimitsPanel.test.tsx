@@ -135,7 +135,7 @@ describe("one user's limits", () => {
     expect(input(form, "Workspace storage").value).toBe("");
     expect(input(form, "Workspace storage").placeholder).toBe("Default: 2 GiB");
     expect(input(form, "Dollars per day").placeholder).toBe("Default: $5.00");
-    expect(input(form, "Tokens per day").placeholder).toBe("Default: No limit");
+    expect(input(form, "Tokens per day").placeholder).toBe("Default: no limit");
     const commands = within(form).getByRole("group", { name: "Shell commands" });
     expect((within(commands).getByRole("radio", { name: "Denied" }) as HTMLInputElement).checked).toBe(true);
     const terminals = within(form).getByRole("group", { name: "Terminals" });
