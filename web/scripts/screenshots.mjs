@@ -96,6 +96,27 @@ try {
     await shot("context", "Context: ranked snippets from the workspace index and earlier tasks, each with its reason");
     await go("/admin");
     await shot("admin", "Admin: users and tokens");
+    if (lang === "en") {
+      // Some limits to show: defaults for everyone, caps, and bob's own overrides.
+      await rpc(page, "admin.limits.set", {
+        limits: { quotas: { storage_bytes: 2 * 1024 ** 3, terminals: 4, tokens_per_day: 2_000_000, cost_per_day_usd: 10 }, permissions: {} },
+        caps: { cost_per_month_usd: 500 },
+      });
+      await rpc(page, "admin.limits.set", { user: "bob", limits: { quotas: { storage_bytes: 512 * 1024 ** 2 }, permissions: { terminals: false } } });
+    }
+    await go("/admin/limits");
+    await page.getByTestId("server-spending").waitFor();
+    await shot("admin-limits", "Admin: quotas, budgets and permissions (server defaults and caps)");
+    await page.locator("main select, select").filter({ has: page.locator("option[value=bob]") }).selectOption("bob");
+    await page.getByTestId("effective-limits").waitFor();
+    await page.getByTestId("user-spending").scrollIntoViewIfNeeded();
+    await shot("admin-limits-user", "Admin: one user's overrides, effective limits and spending");
+    await go("/admin/audit");
+    await page.getByRole("table").waitFor();
+    await shot("admin-audit", "Admin: the audit log");
+    await go("/config/usage");
+    await page.getByTestId("usage-storage_bytes").waitFor();
+    await shot("settings-usage", "Settings: usage and limits");
     await page.evaluate(() => localStorage.setItem("arranger.theme", "dark"));
     await go("/");
     await shot("blackboard-dark", "Blackboard, dark theme");

@@ -12,6 +12,7 @@ import { hideConfirm, useConfirmState } from "./tools/confirmState";
 import { commandOf, waitingRuns } from "./tools/format";
 import { Reasons } from "./tools/Reasons";
 import { RiskBadge } from "./tools/RiskBadge";
+import { errorMessage } from "../lib/errors";
 
 /** The confirmation dialog, shown while tool calls wait for a decision (mounted once by Shell). */
 export function ConfirmDialog() {
@@ -69,7 +70,7 @@ function Panel({ waiting, focus, onSent }: { waiting: ToolRun[]; focus: string |
       onSent(run.id);
       setCurrent(null);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
       ref.current?.focus();

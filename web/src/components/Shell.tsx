@@ -43,6 +43,7 @@ function Route({ path }: { path: string }) {
   if (path === "/config") return <ConfigCenter section={null} />;
   if ((m = match("/config/:section", path))) return <ConfigCenter section={m.section} />;
   if (path === "/admin") return <Admin />;
+  if ((m = match("/admin/:section", path))) return <Admin section={m.section} />;
   return <p className="p-6 text-sm">{t("notfound")}</p>;
 }
 

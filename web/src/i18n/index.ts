@@ -10,6 +10,7 @@ import * as tools from "./tools";
 import * as admin from "./admin";
 import * as workspace from "./workspace";
 import * as context from "./context";
+import * as limits from "./limits";
 
 const en = {
   ...common.en,
@@ -20,6 +21,7 @@ const en = {
   ...admin.en,
   ...workspace.en,
   ...context.en,
+  ...limits.en,
 };
 const zh: Record<keyof typeof en, string> = {
   ...common.zh,
@@ -30,6 +32,7 @@ const zh: Record<keyof typeof en, string> = {
   ...admin.zh,
   ...workspace.zh,
   ...context.zh,
+  ...limits.zh,
 };
 
 export type Key = keyof typeof en;

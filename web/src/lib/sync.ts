@@ -5,6 +5,7 @@ import type { Session, Task } from "../protocol.gen";
 import { storedToken } from "./auth";
 import { Rpc, RpcError } from "./rpc";
 import { applyDelta, applyEvent, resetStore, toast, useStore } from "./store";
+import { errorMessage } from "./errors";
 
 let rpc: Rpc | null = null;
 
@@ -16,7 +17,7 @@ export function api(): Rpc {
 
 /** Says what went wrong with a call, as a notification. */
 export function report(e: unknown): void {
-  toast("error", e instanceof Error ? e.message : String(e));
+  toast("error", errorMessage(e));
 }
 
 function byId<T extends { id: string }>(list: T[]): Record<string, T> {

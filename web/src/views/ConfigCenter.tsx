@@ -1,4 +1,4 @@
-// The config center: providers & models, team, risk policy, MCP servers, secrets.
+// The config center: providers & models, team, risk policy, MCP servers, secrets, usage & limits.
 
 import type { JSX } from "react";
 import { useT } from "../i18n";
@@ -10,6 +10,7 @@ import { Providers } from "./config/Providers";
 import { Secrets } from "./config/Secrets";
 import { panelId, SECTIONS, tabId, Tabs, type Section } from "./config/Tabs";
 import { Team } from "./config/Team";
+import { Usage } from "./config/Usage";
 
 const VIEWS: Record<Section, () => JSX.Element> = {
   providers: Providers,
@@ -17,6 +18,7 @@ const VIEWS: Record<Section, () => JSX.Element> = {
   policy: Policy,
   mcp: Mcp,
   secrets: Secrets,
+  usage: Usage,
 };
 
 /** Settings, one section per tab; `section` comes from the URL (null: the first). */

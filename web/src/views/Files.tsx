@@ -15,6 +15,7 @@ import { ancestors, fileUrl, pathFromUrl, within } from "./files/paths";
 import { useTree } from "./files/useTree";
 import { Viewer } from "./files/Viewer";
 import { useNotification } from "./useNotification";
+import { errorMessage } from "../lib/errors";
 
 interface Target {
   path: string;
@@ -49,7 +50,7 @@ export function Files({ path: raw }: { path: string }) {
       } catch (e) {
         if (current.current !== path) return;
         const gone = e instanceof RpcError && e.code === -32001;
-        setTarget({ path, kind: gone && afterChange ? "removed" : "missing", size: 0, error: e instanceof Error ? e.message : String(e) });
+        setTarget({ path, kind: gone && afterChange ? "removed" : "missing", size: 0, error: errorMessage(e) });
       }
     },
     [path, expandTo],

@@ -9,6 +9,7 @@ import { api } from "../lib/sync";
 import type { TerminalInfo } from "../protocol.gen";
 import { TermView } from "./terminal/TermView";
 import { useNotification } from "./useNotification";
+import { errorMessage } from "../lib/errors";
 
 /** "term-3" → "3": the number users see on a tab. */
 export function terminalNumber(id: string): string {
@@ -44,7 +45,7 @@ export default function TerminalPanel() {
 
   useEffect(() => {
     if (connection !== "open") return;
-    relist().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    relist().catch((e: unknown) => setError(errorMessage(e)));
   }, [connection, relist]);
 
   // Exits arrive as notifications; output of a terminal we do not know (opened in another
@@ -68,7 +69,7 @@ export default function TerminalPanel() {
       setList((l) => (l?.some((x) => x.id === info.id) ? l : [...(l ?? []), info]));
       setActive(info.id);
     } catch (e) {
-      setError(t("term.createFailed", { reason: e instanceof Error ? e.message : String(e) }));
+      setError(t("term.createFailed", { reason: errorMessage(e) }));
     } finally {
       setCreating(false);
     }
@@ -80,7 +81,7 @@ export default function TerminalPanel() {
       await api().call("terminal.close", { id });
     } catch (e) {
       if (!(e instanceof RpcError && e.code === -32001)) {
-        setError(e instanceof Error ? e.message : String(e));
+        setError(errorMessage(e));
         return;
       }
     }

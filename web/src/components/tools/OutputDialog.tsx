@@ -7,6 +7,7 @@ import type { ToolRun, ToolRunOutputResult } from "../../protocol.gen";
 import { api } from "../../lib/sync";
 import { useModal } from "../../lib/useModal";
 import { bytes, stripAnsi, utf8Length } from "./format";
+import { errorMessage } from "../../lib/errors";
 
 /** Bytes per page. */
 export const OUTPUT_PAGE = 256 * 1024;
@@ -30,7 +31,7 @@ export function OutputDialog({ run, onClose }: { run: ToolRun; onClose: () => vo
     api()
       .call("toolrun.output", { id: run.id, offset, limit: OUTPUT_PAGE })
       .then((r) => live && setPage(r))
-      .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
+      .catch((e: unknown) => live && setError(errorMessage(e)));
     return () => {
       live = false;
     };

@@ -3,6 +3,7 @@
 import { ErrorCode } from "../../protocol.gen";
 import type { Lang } from "../../i18n";
 import { RpcError } from "../../lib/rpc";
+import { errorMessage } from "../../lib/errors";
 
 export const input =
   "w-full rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
@@ -21,7 +22,7 @@ export const okBox =
 
 /** The server's message (it says what to do), or what else went wrong. */
 export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }
 
 /** Whether the server refused because the caller is not (or no longer) an admin. */

@@ -7,6 +7,7 @@ import { ErrorCode, type Step } from "../../protocol.gen";
 import { RpcError } from "../../lib/rpc";
 import { useStore } from "../../lib/store";
 import { api } from "../../lib/sync";
+import { errorMessage } from "../../lib/errors";
 
 /** Steps asked for at first, and at most (the server's limit). */
 export const HISTORY_FIRST = 200;
@@ -53,7 +54,7 @@ export async function openChat(agentId: string, limit = HISTORY_FIRST): Promise<
     setHistory(agentId, { state: "loaded", hasMore: r.has_more, limit });
   } catch (e) {
     if (e instanceof RpcError && e.code === ErrorCode.method_not_found) setHistory(agentId, { state: "unavailable" });
-    else setHistory(agentId, { state: "error", error: e instanceof Error ? e.message : String(e) });
+    else setHistory(agentId, { state: "error", error: errorMessage(e) });
   }
 }
 
@@ -64,7 +65,7 @@ export async function sendChat(agentId: string, text: string): Promise<boolean> 
     await api().call("agent.chat", { agent: agentId, text });
     return true;
   } catch (e) {
-    const error = e instanceof Error ? e.message : String(e);
+    const error = errorMessage(e);
     useChatState.setState((s) => ({ failed: { ...s.failed, [agentId]: { error, text } } }));
     return false;
   } finally {

@@ -8,6 +8,7 @@ import { applyCompletion, complete, parseUserCommand, queryAt, type CommandChoic
 import { CompletionList, optionId } from "./CompletionList";
 import { COMPOSER_ID, requestJump, setDraft, useDrafts } from "./drafts";
 import { addMessage } from "./useBoard";
+import { errorMessage } from "../../lib/errors";
 
 const LISTBOX_ID = "board-completions";
 let outbox: Promise<void> = Promise.resolve();
@@ -88,7 +89,7 @@ export function Composer({ session, title, archived }: { session: string; title:
       } catch (e) {
         // Back in the box (unless something else was written meanwhile), with the reason.
         if ((useDrafts.getState()[session] ?? "") === "") setDraft(session, text);
-        setError(e instanceof Error ? e.message : String(e));
+        setError(errorMessage(e));
       }
     });
     return outbox;

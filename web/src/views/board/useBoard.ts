@@ -6,6 +6,7 @@ import { create } from "zustand";
 import type { Message } from "../../protocol.gen";
 import { mergeMessages, useStore, type Board } from "../../lib/store";
 import { api, report } from "../../lib/sync";
+import { errorMessage } from "../../lib/errors";
 
 /** Messages read per page. */
 export const PAGE = 100;
@@ -50,7 +51,7 @@ export async function loadNewest(session: string): Promise<void> {
       delete boards[session];
       return { boards };
     });
-    setStatus(session, { loading: false, error: e instanceof Error ? e.message : String(e) });
+    setStatus(session, { loading: false, error: errorMessage(e) });
   }
 }
 

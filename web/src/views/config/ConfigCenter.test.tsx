@@ -34,11 +34,11 @@ describe("config center", () => {
   it("shows the sections as tabs and moves between them with the arrows", () => {
     render(<ConfigCenter section={null} />);
     const tabs = within(screen.getByRole("tablist")).getAllByRole("tab");
-    expect(tabs.map((x) => x.textContent)).toEqual(["Providers & models", "Team", "Risk policy", "MCP servers", "Secrets"]);
+    expect(tabs.map((x) => x.textContent)).toEqual(["Providers & models", "Team", "Risk policy", "MCP servers", "Secrets", "Usage & limits"]);
     expect(tabs[0].getAttribute("aria-selected")).toBe("true");
     expect(screen.getByRole("tabpanel", { name: "Providers & models" })).toBeTruthy();
     fireEvent.keyDown(tabs[0], { key: "ArrowLeft" });
-    expect(location.pathname).toBe("/config/secrets");
+    expect(location.pathname).toBe("/config/usage");
   });
 
   it("links admins of a multi-user server to the admin page, and nobody else", () => {

@@ -4,7 +4,7 @@ import { useRef, type KeyboardEvent } from "react";
 import { useT, type Key } from "../../i18n";
 import { navigate } from "../../lib/router";
 
-export const SECTIONS = ["providers", "team", "policy", "mcp", "secrets"] as const;
+export const SECTIONS = ["providers", "team", "policy", "mcp", "secrets", "usage"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const LABEL: Record<Section, Key> = {
@@ -13,6 +13,7 @@ const LABEL: Record<Section, Key> = {
   policy: "cfg.tab.policy",
   mcp: "cfg.tab.mcp",
   secrets: "cfg.tab.secrets",
+  usage: "cfg.tab.usage",
 };
 
 /** The id of a section's tab (its panel is labelled by it). */

@@ -3,6 +3,7 @@
 import { useId, type ReactNode } from "react";
 import { useT } from "../../i18n";
 import type { Risk } from "../../protocol.gen";
+import { errorMessage } from "../../lib/errors";
 
 export const inputClass =
   "w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm shadow-xs placeholder:text-zinc-400 " +
@@ -234,5 +235,5 @@ export function Empty({ text, action }: { text: string; action?: ReactNode }) {
 
 /** Message of an error from a call, for showing inline. */
 export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }

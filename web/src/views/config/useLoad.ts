@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useStore } from "../../lib/store";
+import { errorMessage } from "../../lib/errors";
 
 /** Runs `load` whenever the connection (re)opens; returns its error and a retry. */
 export function useLoad(load: () => Promise<void>): { error: string | null; loading: boolean; retry: () => void } {
@@ -15,7 +16,7 @@ export function useLoad(load: () => Promise<void>): { error: string | null; load
     ref
       .current()
       .then(() => setError(null))
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
+      .catch((e: unknown) => setError(errorMessage(e)))
       .finally(() => setLoading(false));
   }, []);
   useEffect(() => {
@@ -51,7 +52,7 @@ export function useAction(): {
       if (mounted.current) setDone(true);
       return true;
     } catch (e) {
-      if (mounted.current) setError(e instanceof Error ? e.message : String(e));
+      if (mounted.current) setError(errorMessage(e));
       return false;
     } finally {
       if (mounted.current) setBusy(false);

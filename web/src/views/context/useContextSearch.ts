@@ -6,6 +6,7 @@ import type { ContextSearch } from "../../lib/store";
 import { useStore } from "../../lib/store";
 import { api } from "../../lib/sync";
 import type { IndexSearchResult, IndexSymbolsResult } from "../../protocol.gen";
+import { errorMessage } from "../../lib/errors";
 
 /** Typing pauses this long before a search starts. */
 export const DEBOUNCE_MS = 250;
@@ -52,7 +53,7 @@ export function useContextSearch(search: ContextSearch): { outcome: Outcome; now
           : { mode, query: q, result: await api().call("index.symbols", { query: q, match, limit: 100 }) };
       if (mine === seq.current) setOutcome({ status: "done", answer });
     } catch (e) {
-      if (mine === seq.current) setOutcome({ status: "error", message: e instanceof Error ? e.message : String(e) });
+      if (mine === seq.current) setOutcome({ status: "error", message: errorMessage(e) });
     }
   }, []);
 

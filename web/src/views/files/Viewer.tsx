@@ -8,6 +8,7 @@ import { useStore } from "../../lib/store";
 import { api } from "../../lib/sync";
 import { highlight, languageName, languageOf } from "./highlight";
 import { baseName, formatSize } from "./paths";
+import { errorMessage } from "../../lib/errors";
 
 /** Files above this size are not shown. */
 export const MAX_VIEW = 2 * 1024 * 1024;
@@ -66,7 +67,7 @@ export function Viewer({ path, size, version }: { path: string; size: number; ve
         if (!live) return;
         // Not valid UTF-8: a binary file.
         if (e instanceof RpcError && e.code === -32602 && /UTF-8/i.test(e.message)) setContent({ status: "binary" });
-        else setContent({ status: "error", message: e instanceof Error ? e.message : String(e) });
+        else setContent({ status: "error", message: errorMessage(e) });
       });
     return () => {
       live = false;

@@ -8,6 +8,7 @@ import { api } from "../../lib/sync";
 import type { DirEntry, FileChange } from "../../protocol.gen";
 import { useNotification } from "../useNotification";
 import { parentOf, within } from "./paths";
+import { errorMessage } from "../../lib/errors";
 
 /** A listed directory: its entries (folders first), or why it could not be listed. */
 export interface DirState {
@@ -72,7 +73,7 @@ export function useTree(): Tree {
         });
         return;
       }
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       setDirs((d) => ({ ...d, [dir]: { entries: d[dir]?.entries ?? null, error: message } }));
     }
   }, []);

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useT } from "../../i18n";
 import type { Task, TaskStatus } from "../../protocol.gen";
 import { api } from "../../lib/sync";
+import { errorMessage } from "../../lib/errors";
 
 /** States a user may cancel from (those that can become Failed). */
 const CANCELLABLE: TaskStatus[] = ["pending", "active", "needs_confirm", "finalizing", "blocked", "reassigning"];
@@ -27,7 +28,7 @@ export function TaskActions({ task }: { task: Task }) {
       setConfirming(false);
       setReason("");
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }

@@ -5,6 +5,7 @@ import { useStore } from "../../lib/store";
 import { api } from "../../lib/sync";
 import { StatusBadge } from "../../components/StatusBadge";
 import { when } from "../../components/tools/format";
+import { errorMessage } from "../../lib/errors";
 
 /** A task's state changes (task.get), read again whenever its state changes. */
 export function Timeline({ task }: { task: Task }) {
@@ -19,7 +20,7 @@ export function Timeline({ task }: { task: Task }) {
     api()
       .call("task.get", { id: task.id })
       .then((r) => live && setHistory(r.history))
-      .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
+      .catch((e: unknown) => live && setError(errorMessage(e)));
     return () => {
       live = false;
     };

@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import type { AssistRequest, Step, TaskRecordResult, ToolRun } from "../../protocol.gen";
 import { useStore } from "../../lib/store";
 import { api } from "../../lib/sync";
+import { errorMessage } from "../../lib/errors";
 
 const EMPTY: TaskRecordResult = { steps: [], assist_steps: [], assists: [], tool_runs: [] };
 
@@ -64,7 +65,7 @@ export function useTaskRecord(id: string): { record: TaskRecordResult | undefine
       .then((r) => {
         useStore.setState((s) => ({ records: { ...s.records, [id]: mergeRecord(r, s.records[id]) } }));
       })
-      .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)))
+      .catch((e: unknown) => live && setError(errorMessage(e)))
       .finally(() => live && setLoading(false));
     return () => {
       live = false;

@@ -11,6 +11,7 @@ import { api } from "../../lib/sync";
 import { useTheme } from "../../lib/theme";
 import { InputQueue, TerminalStream } from "./stream";
 import { DARK, LIGHT } from "./theme";
+import { errorMessage } from "../../lib/errors";
 
 const FONT = 'ui-monospace, "SF Mono", "Cascadia Code", "JetBrains Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace';
 const LOST = -32008;
@@ -63,7 +64,7 @@ export function TermView({
     let replaying = 0;
     const report = (e: unknown) => {
       if (e instanceof RpcError && e.code === LOST) return; // the reconnect catches up
-      cb.current.onError(e instanceof Error ? e.message : String(e));
+      cb.current.onError(errorMessage(e));
     };
     const stream = new TerminalStream({
       read: (since) => api().call("terminal.read", since === undefined ? { id } : { id, since }),
