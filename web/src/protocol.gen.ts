@@ -1142,6 +1142,20 @@ export type ProviderParam = {
   name: string;
 };
 
+/** A limit was reached: which, how much is used, the maximum and when it resets. */
+export type QuotaExceeded = {
+  /** Which limit. */
+  limit: QuotaKind;
+  /** The limit. */
+  max: number;
+  /** When it resets (ms since the epoch), for limits that reset. */
+  resets_at?: number | null;
+  /** Whose. */
+  scope: QuotaScope;
+  /** How much is used (bytes, tokens, dollars or a count). */
+  used: number;
+};
+
 /** Result of `quota.get`: the caller's effective limits and what they use of them. */
 export type QuotaGetResult = {
   /** The limits in force (the server's defaults with the user's overrides). */
@@ -1149,6 +1163,12 @@ export type QuotaGetResult = {
   /** What is used. */
   usage: QuotaUsage;
 };
+
+/** Which limit was reached. */
+export type QuotaKind = ("storage_bytes" | "terminals" | "mcp_servers" | "requests_per_second" | "tokens_per_day" | "tokens_per_month" | "cost_per_day_usd" | "cost_per_month_usd" | "task_cost_usd");
+
+/** Whose limit it is. */
+export type QuotaScope = ("user" | "task" | "server");
 
 /** What a user uses of their limits right now. */
 export type QuotaUsage = {

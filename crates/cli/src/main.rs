@@ -717,6 +717,17 @@ fn read_password() -> Result<String> {
     Ok(pw)
 }
 
+/// Records an action of this command in the server's audit log (actor `cli`: someone with
+/// access to the server's machine and data directory). The action already happened, so a
+/// failure to record it is reported, not fatal.
+fn audit(dir: &SqliteDirectory, action: &str, target: &str, detail: serde_json::Value) {
+    use arranger_store::Governance;
+    let entry = arranger_domain::AuditEntry::new("cli", action, target).with_detail(detail);
+    if let Err(e) = dir.audit(&entry) {
+        eprintln!("warning: could not record {action} in the audit log: {e}");
+    }
+}
+
 fn user(action: UserAction, dir: &SqliteDirectory) -> Result<()> {
     match action {
         UserAction::Add {
@@ -730,6 +741,12 @@ fn user(action: UserAction, dir: &SqliteDirectory) -> Result<()> {
                 None
             };
             let u = dir.add_user(&name, admin, pw.as_deref())?;
+            audit(
+                dir,
+                "user.create",
+                &u.name,
+                serde_json::json!({"is_admin": admin}),
+            );
             println!(
                 "added user {} (id {}){}",
                 u.name,
@@ -756,14 +773,17 @@ fn user(action: UserAction, dir: &SqliteDirectory) -> Result<()> {
         }
         UserAction::Disable { name } => {
             dir.set_disabled(&name, true)?;
+            audit(dir, "user.disable", &name, serde_json::Value::Null);
             println!("disabled {name}; their connections close within a second");
         }
         UserAction::Enable { name } => {
             dir.set_disabled(&name, false)?;
+            audit(dir, "user.enable", &name, serde_json::Value::Null);
             println!("enabled {name}");
         }
         UserAction::Passwd { name } => {
             dir.set_password(&name, &read_password()?)?;
+            audit(dir, "user.password", &name, serde_json::Value::Null);
             println!("password of {name} changed");
         }
         UserAction::Export { .. } | UserAction::Import { .. } => {
@@ -777,6 +797,12 @@ fn token(action: TokenAction, dir: &SqliteDirectory) -> Result<()> {
     match action {
         TokenAction::Create { name, label } => {
             let (info, secret) = dir.create_token(&name, TokenKind::Api, &label, None)?;
+            audit(
+                dir,
+                "token.create",
+                &info.user,
+                serde_json::json!({"token_id": info.id, "label": info.label}),
+            );
             eprintln!(
                 "token {} for {} (shown once; revoke with `arranger token revoke {}`):",
                 info.id, info.user, info.id
@@ -799,7 +825,22 @@ fn token(action: TokenAction, dir: &SqliteDirectory) -> Result<()> {
             }
         }
         TokenAction::Revoke { id_or_token } => {
+            // The record names the token's id and owner, never the token itself (which
+            // may be what was given).
+            let owner = match dir.token_info(&id_or_token)? {
+                Some(i) => Some((i.user, i.id)),
+                None => dir
+                    .authenticate(&id_or_token)?
+                    .map(|p| (p.user.name, p.token_id)),
+            };
             if dir.revoke_token(&id_or_token)? {
+                let (user, id) = owner.unwrap_or_default();
+                audit(
+                    dir,
+                    "token.revoke",
+                    &user,
+                    serde_json::json!({"token_id": id}),
+                );
                 println!("revoked; connections using it close within a second");
             } else {
                 bail!(

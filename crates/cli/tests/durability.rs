@@ -124,6 +124,31 @@ fn cli_manages_users_and_tokens_with_clear_errors() {
     assert!(ok);
     let (ok, out, _) = cli(data.path(), &["user", "list"], None);
     assert!(ok && out.contains("disabled"));
+    // What the command did is in the audit log, by `cli`, without the token itself.
+    use arranger_store::Governance;
+    let dir = arranger_store::SqliteDirectory::open(&data.path().join("arranger.db")).unwrap();
+    let log = dir
+        .audit_list(&arranger_store::AuditQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    let actions: Vec<&str> = log.iter().rev().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.create",
+            "token.create",
+            "token.revoke",
+            "user.disable"
+        ],
+        "{log:#?}"
+    );
+    assert!(log.iter().all(|r| r.actor == "cli" && r.target == "alice"));
+    assert!(
+        !format!("{log:?}").contains(&t),
+        "the token itself was recorded"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -231,10 +231,13 @@ pub enum QuotaKind {
     /// Tokens per month.
     TokensPerMonth,
     /// Cost per day.
+    #[serde(rename = "cost_per_day_usd")]
     CostPerDay,
     /// Cost per month.
+    #[serde(rename = "cost_per_month_usd")]
     CostPerMonth,
     /// One task's cost.
+    #[serde(rename = "task_cost_usd")]
     TaskCost,
 }
 
@@ -604,6 +607,23 @@ mod tests {
         let m = e.to_string();
         assert!(m.contains("3.0 MiB of 2.0 MiB"), "{m}");
         assert!(m.contains("delete files"), "{m}");
+    }
+
+    #[test]
+    fn a_limit_is_named_on_the_wire_as_its_setting() {
+        for kind in [
+            QuotaKind::StorageBytes,
+            QuotaKind::Terminals,
+            QuotaKind::McpServers,
+            QuotaKind::RequestsPerSecond,
+            QuotaKind::TokensPerDay,
+            QuotaKind::TokensPerMonth,
+            QuotaKind::CostPerDay,
+            QuotaKind::CostPerMonth,
+            QuotaKind::TaskCost,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
     }
 
     #[test]

@@ -23,7 +23,17 @@ pub fn document() -> Value {
     }
     let errors: Vec<Value> = codes::ALL
         .iter()
-        .map(|(code, name, doc)| json!({ "code": code, "name": name, "description": doc }))
+        .map(|(code, name, doc)| {
+            let mut e = json!({ "code": code, "name": name, "description": doc });
+            // The errors whose `data` has a fixed shape say so (and the shape becomes a
+            // generated type).
+            if *code == codes::QUOTA_EXCEEDED {
+                e["data"] =
+                    serde_json::to_value(g.subschema_for::<arranger_domain::QuotaExceeded>())
+                        .unwrap_or(Value::Null);
+            }
+            e
+        })
         .collect();
     let defs: Map<String, Value> = g.take_definitions(true).into_iter().collect();
     json!({

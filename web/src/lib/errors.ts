@@ -1,20 +1,12 @@
 // What a failed call says to a person: the server's message (a sentence), and for a
 // reached quota (`quota_exceeded`) when it resets, in the reader's language and time zone.
 
-import { ErrorCode } from "../protocol.gen";
+import { ErrorCode, type QuotaExceeded, type QuotaKind } from "../protocol.gen";
 import { translate, useLang, type Lang } from "../i18n";
 import { RpcError } from "./rpc";
 
-/** The `data` of a `quota_exceeded` error (see docs/protocol.md). */
-export interface QuotaExceededData {
-  /** Which limit (`storage_bytes`, `tokens_per_day`, …). */
-  limit: string;
-  scope: "user" | "task" | "server";
-  used: number;
-  max: number;
-  /** When it resets (ms since the epoch), for limits that reset. */
-  resets_at?: number | null;
-}
+/** The `data` of a `quota_exceeded` error (generated from the server's type). */
+export type QuotaExceededData = QuotaExceeded;
 
 /** The details of a `quota_exceeded` error, or null for any other error (or bad data). */
 export function quotaExceeded(e: unknown): QuotaExceededData | null {
@@ -25,7 +17,8 @@ export function quotaExceeded(e: unknown): QuotaExceededData | null {
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
   const scope = r.scope === "task" || r.scope === "server" ? r.scope : "user";
   return {
-    limit: typeof r.limit === "string" ? r.limit : "",
+    // The server names the limit; an unknown name is passed on as it came.
+    limit: (typeof r.limit === "string" ? r.limit : "") as QuotaKind,
     scope,
     used: num(r.used) ?? 0,
     max: num(r.max) ?? 0,
