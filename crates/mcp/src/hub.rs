@@ -494,6 +494,12 @@ impl McpHub {
     ) -> Result<(Vec<McpToolDef>, Vec<(String, McpError)>), McpError> {
         check_user(user)?;
         let um = self.user(user)?;
+        um.env
+            .limits
+            .get()
+            .permissions
+            .check(arranger_domain::Capability::Mcp)
+            .map_err(McpError::Forbidden)?;
         let names: Vec<String> = match server {
             Some(name) => vec![name.to_owned()],
             None => um

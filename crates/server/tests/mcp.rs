@@ -9,6 +9,7 @@ mod common;
 use arranger_client::Client;
 use arranger_protocol::codes;
 use arranger_server::McpConfig;
+use arranger_store::UserDirectory;
 use common::TestServer;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -883,4 +884,49 @@ async fn the_everything_server_over_streamable_http_serves_its_user_only() {
         .await
         .unwrap_err();
     assert!(e.code().is_some(), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mcp_server_quota_and_permission_hold_for_one_user() {
+    let srv = mcp_server(McpConfig::default()).await;
+    srv.dir
+        .as_ref()
+        .unwrap()
+        .add_user("root", true, Some("a good long password"))
+        .unwrap();
+    let mut root = srv.client(&srv.token("root")).await;
+    let mut a = srv.client(&srv.user("alice")).await;
+    let alice = user_id(&mut a).await;
+    std::fs::write(srv.workspace_of(&alice).join("tiny.js"), TINY_SERVER).unwrap();
+    for name in ["one", "two"] {
+        a.call_raw("mcp.add", tiny_spec(name, json!([])))
+            .await
+            .unwrap();
+    }
+    root.call_raw(
+        "admin.limits.set",
+        json!({"user": "alice", "limits": {"quotas": {"mcp_servers": 1}}}),
+    )
+    .await
+    .unwrap();
+    call(&mut a, "mcp__one__whoami", json!({})).await.unwrap();
+    let e = call(&mut a, "mcp__two__whoami", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(codes::QUOTA_EXCEEDED), "{e}");
+    assert!(e.to_string().contains("1 of 1 running"), "{e}");
+    // The running one still answers; denying MCP stops every path at once.
+    call(&mut a, "mcp__one__whoami", json!({})).await.unwrap();
+    root.call_raw(
+        "admin.limits.set",
+        json!({"user": "alice", "limits": {"permissions": {"mcp": false}}}),
+    )
+    .await
+    .unwrap();
+    let e = call(&mut a, "mcp__one__whoami", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(codes::FORBIDDEN), "{e}");
+    let e = a.call_raw("mcp.tools", json!({})).await.unwrap_err();
+    assert_eq!(e.code(), Some(codes::FORBIDDEN), "{e}");
 }

@@ -334,3 +334,83 @@ async fn a_spent_token_budget_blocks_the_task_before_the_call_and_is_on_record()
     assert_eq!(records[0]["target"], "carol");
     assert_eq!(records[0]["detail"]["quotas"]["tokens_per_day"], 100000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_meet_the_storage_quota_and_see_why_and_tasks_wait_their_turn() {
+    // Worker turn 0 writes 5,000 bytes; when told why that failed it writes less and
+    // completes. Every turn takes 150 ms, so two tasks would overlap if allowed.
+    let scenario = Scenario::new()
+        .rule(
+            Rule::when(worker().last_tool_result_contains("storage limit is reached"))
+                .reply(Reply::tool(
+                    "write_file",
+                    json!({"path": "small.txt", "content": "ok"}),
+                ))
+                .first_byte_delay_ms(150),
+        )
+        .rule(
+            Rule::when(worker().turn(0))
+                .reply(Reply::tool(
+                    "write_file",
+                    json!({"path": "big.txt", "content": "x".repeat(5000)}),
+                ))
+                .first_byte_delay_ms(150),
+        )
+        .rule(
+            Rule::when(worker())
+                .reply(Reply::tool(
+                    "complete_task",
+                    json!({"summary": "kept it small"}),
+                ))
+                .first_byte_delay_ms(150),
+        )
+        .default_reply(Reply::text("ok"));
+    let fake = FakeLlm::start(scenario).await.unwrap();
+    let srv = TestServer::multi_with_llm(&fake.base_url()).await;
+    let mut root = admin(&srv).await;
+    let mut erin = srv.client(&srv.user("erin")).await;
+    set_limits(
+        &mut root,
+        "erin",
+        json!({"quotas": {"storage_bytes": 1000, "concurrent_tasks": 1}}),
+    )
+    .await;
+    for title in ["first", "second"] {
+        erin.call_raw("task.create", json!({"title": title, "scene": "coding"}))
+            .await
+            .unwrap();
+    }
+    // Never two tasks at work at once; both end done.
+    let mut most = 0;
+    for _ in 0..400 {
+        let tasks = erin.call_raw("task.list", json!({})).await.unwrap()["tasks"].clone();
+        let list = tasks.as_array().unwrap();
+        let working = list
+            .iter()
+            .filter(|t| matches!(t["status"].as_str(), Some("active" | "finalizing")))
+            .count();
+        most = most.max(working);
+        if list.iter().all(|t| t["status"] == "done") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(most, 1, "the concurrent-task quota of 1 was passed");
+    let tasks = erin.call_raw("task.list", json!({})).await.unwrap();
+    assert!(
+        tasks["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "done"),
+        "{tasks:#}"
+    );
+    // The big write never landed; the agent was told why (the fake saw the message).
+    let (code, ..) = fails(&mut erin, "fs.stat", json!({"path": "big.txt"})).await;
+    assert_eq!(code, codes::NOT_FOUND);
+    let told = fake
+        .requests()
+        .iter()
+        .any(|r| r.body.to_string().contains("storage limit is reached"));
+    assert!(told, "the agent never saw the quota message");
+}
