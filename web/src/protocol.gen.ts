@@ -779,6 +779,9 @@ export type IndexStatus = {
   languages?: unknown[][];
   /** Earlier tasks and messages indexed as memory. */
   memory: number;
+  /** Files left out because the workspace is larger than the index's budget (the
+   * server's `[team] max_index_bytes`), in path order. */
+  skipped?: number;
   /** What the index is doing. */
   state: IndexState;
   /** Definitions in the symbol table. */

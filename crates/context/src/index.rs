@@ -159,6 +159,8 @@ struct Tables {
 /// The index's own state, apart from the tables.
 #[derive(Default)]
 struct Meta {
+    /// Files left out because the workspace is larger than the budget.
+    skipped: u64,
     state: IndexState,
     build_ms: Option<u64>,
     updated_at: Option<Timestamp>,
@@ -201,6 +203,9 @@ pub struct WorkspaceIndex {
     threads: usize,
     /// Top-level names never indexed (the server's data directory inside a workspace).
     hidden: Arc<Vec<String>>,
+    /// Most bytes of source indexed (RAM is a few times this): what does not fit is left
+    /// out, in path order, and counted.
+    budget: u64,
 }
 
 fn now_ms() -> Timestamp {
@@ -281,7 +286,16 @@ impl WorkspaceIndex {
             files_done: AtomicU64::new(0),
             threads,
             hidden: Arc::new(Vec::new()),
+            budget: u64::MAX,
         })
+    }
+
+    /// Indexes at most `bytes` of source; files past it (in path order) are left out and
+    /// counted in [`IndexStatus::skipped`].
+    #[must_use]
+    pub fn with_budget(mut self, bytes: u64) -> Self {
+        self.budget = bytes;
+        self
     }
 
     /// Never indexes these top-level names (and what is beneath them).
@@ -384,12 +398,33 @@ impl WorkspaceIndex {
                         && e.file_type().is_some_and(|t| t.is_file())
                         && let Some(rel) = self.rel_of(e.path())
                     {
-                        found.lock().unwrap_or_else(|e| e.into_inner()).push(rel);
+                        let size = e.metadata().map_or(0, |m| m.len());
+                        found
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((rel, size));
                     }
                     ignore::WalkState::Continue
                 })
             });
-        let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        // Within the budget, in path order (the same files on every build).
+        found.sort_unstable();
+        let mut total = 0u64;
+        let mut skipped = 0u64;
+        let found: Vec<String> = found
+            .into_iter()
+            .filter_map(|(rel, size)| {
+                let size = size.min(MAX_FILE_BYTES);
+                if total.saturating_add(size) > self.budget {
+                    skipped += 1;
+                    return None;
+                }
+                total += size;
+                Some(rel)
+            })
+            .collect();
+        self.set_meta(|m| m.skipped = skipped);
         self.files_total
             .store(found.len() as u64, Ordering::Relaxed);
         // An empty workspace (most new users) never starts a writer.
@@ -453,13 +488,34 @@ impl WorkspaceIndex {
             prune.iter().any(|t| within(t, &rel) || within(&rel, t))
         });
         let mut found = Vec::new();
+        let (mut bytes, known) = {
+            let t = self.tables();
+            (
+                t.bytes,
+                t.files.keys().cloned().collect::<HashSet<Arc<str>>>(),
+            )
+        };
+        let mut skipped = 0u64;
         for entry in builder.build().flatten() {
             if entry.file_type().is_some_and(|t| t.is_file())
                 && let Some(rel) = self.rel_of(entry.path())
                 && targets.iter().any(|t| within(&rel, t))
             {
+                // A file new to the index must fit in the budget; one already indexed
+                // stays (its new size may pass it by that file's growth).
+                if !known.contains(rel.as_str()) {
+                    let size = entry.metadata().map_or(0, |m| m.len()).min(MAX_FILE_BYTES);
+                    if bytes.saturating_add(size) > self.budget {
+                        skipped += 1;
+                        continue;
+                    }
+                    bytes += size;
+                }
                 found.push(rel);
             }
+        }
+        if skipped > 0 {
+            self.set_meta(|m| m.skipped += skipped);
         }
         let changed = self.sync(found, &|rel| targets.iter().any(|t| within(rel, t)), None);
         self.lexical.release();
@@ -789,6 +845,7 @@ impl WorkspaceIndex {
         };
         IndexStatus {
             state: m.state,
+            skipped: m.skipped,
             files,
             files_total: if building {
                 self.files_total.load(Ordering::Relaxed)

@@ -491,3 +491,39 @@ fn bad_queries_error() {
         )]
     );
 }
+
+#[test]
+fn a_workspace_larger_than_the_budget_is_indexed_in_path_order_up_to_it() {
+    let tmp = workspace();
+    let budget = ("generated/\n".len() + BILLING_PY.len() + LEXER_RS.len()) as u64;
+    let cache = Arc::new(ParseCache::default());
+    let index = WorkspaceIndex::new(tmp.path().to_path_buf(), cache)
+        .unwrap()
+        .with_budget(budget);
+    index.build(&|_| {}).unwrap();
+    assert_eq!(index.files(), ["py/billing.py", "src/lexer.rs"]);
+    let st = index.status();
+    assert_eq!(st.skipped, 2, "{st:?}");
+    assert!(st.bytes <= budget);
+    // A new file does not fit either; a changed indexed one is still followed.
+    write(tmp.path(), "aaa/new.rs", "pub fn brand_new_function() {}\n");
+    write(
+        tmp.path(),
+        "src/lexer.rs",
+        &LEXER_RS.replace("tokenize_source", "lex_source"),
+    );
+    index
+        .update(&["aaa/new.rs".into(), "src/lexer.rs".into()])
+        .unwrap();
+    assert_eq!(index.status().skipped, 3);
+    assert!(
+        index
+            .symbols("brand_new_function", SymbolMatch::Exact, 5)
+            .is_empty()
+    );
+    assert!(
+        !index
+            .symbols("lex_source", SymbolMatch::Exact, 5)
+            .is_empty()
+    );
+}

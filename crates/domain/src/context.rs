@@ -150,6 +150,10 @@ pub struct IndexStatus {
     pub files: u64,
     /// Files found by the walk (the build's goal; equals `files` once ready).
     pub files_total: u64,
+    /// Files left out because the workspace is larger than the index's budget (the
+    /// server's `[team] max_index_bytes`), in path order.
+    #[serde(default)]
+    pub skipped: u64,
     /// Bytes of source indexed.
     pub bytes: u64,
     /// Definitions in the symbol table.

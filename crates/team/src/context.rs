@@ -94,8 +94,13 @@ impl LiveIndex {
         hidden: Vec<String>,
         store: UserStore,
         cache: Arc<ParseCache>,
+        budget: u64,
     ) -> Result<Arc<LiveIndex>, IndexError> {
-        let index = Arc::new(WorkspaceIndex::new(root, cache)?.with_hidden(hidden));
+        let index = Arc::new(
+            WorkspaceIndex::new(root, cache)?
+                .with_hidden(hidden)
+                .with_budget(budget),
+        );
         let (status, _) = watch::channel(IndexStatus::default());
         let feed = Arc::new(FileFeed::default());
         let live = Arc::new(LiveIndex {

@@ -46,6 +46,9 @@ pub struct TeamConfig {
     pub max_manager_turns: u32,
     /// The context window assumed for models, in tokens (history is compacted at 75 %).
     pub context_tokens: usize,
+    /// Most bytes of a user's workspace the index holds (its memory is a few times this);
+    /// what does not fit is left out and counted in the index status.
+    pub max_index_bytes: u64,
 }
 
 impl Default for TeamConfig {
@@ -57,6 +60,7 @@ impl Default for TeamConfig {
             max_assist_turns: 12,
             max_manager_turns: 6,
             context_tokens: 100_000,
+            max_index_bytes: 256 << 20,
         }
     }
 }
@@ -133,6 +137,7 @@ impl Team {
             host.workspace().hidden().to_vec(),
             store.clone(),
             services.parse_cache.clone(),
+            services.config.max_index_bytes,
         ) {
             Ok(ix) => Some(ix),
             Err(e) => {

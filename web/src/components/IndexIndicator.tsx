@@ -45,10 +45,12 @@ export function IndexIndicator() {
         t("status.index.memory", { n: num(s.memory) }),
         langs,
         s.build_ms != null ? t("status.index.builtIn", { d: duration(s.build_ms) }) : "",
+        s.skipped ? t("status.index.skipped", { n: num(s.skipped) }) : "",
       ]
         .filter(Boolean)
         .join(" · ");
-      dot = "bg-emerald-500";
+      // Ready, but not all of it: say so with the colour too.
+      dot = s.skipped ? "bg-amber-500" : "bg-emerald-500";
       break;
     }
     case "failed":

@@ -55,6 +55,13 @@ describe("StatusBar's index", () => {
     expect(index().dataset.state).toBe("ready");
   });
 
+  it("says in the tooltip how many files the index's budget left out", () => {
+    render(<StatusBar />);
+    show({ state: "ready", files: 900, files_total: 900, symbols: 10, chunks: 5, memory: 0, skipped: 1200 });
+    expect(index().textContent).toBe("Index: 900 files · 10 symbols");
+    expect(index().getAttribute("title")).toContain("1,200 files left out: the workspace is larger than the index's budget");
+  });
+
   it("says failed with the error in the tooltip", () => {
     render(<StatusBar />);
     show({ state: "failed", error: "cannot read the workspace: permission denied" });

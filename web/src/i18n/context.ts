@@ -9,6 +9,7 @@ export const en = {
   "status.index.chunks": "{n} chunks",
   "status.index.memory": "{n} memory items",
   "status.index.builtIn": "built in {d}",
+  "status.index.skipped": "{n} files left out: the workspace is larger than the index's budget",
   "status.index.open": "Open the Context view",
 
   "ctx.title": "Context",
@@ -77,6 +78,7 @@ export const zh: Record<keyof typeof en, string> = {
   "status.index.chunks": "{n} 个片段",
   "status.index.memory": "{n} 条记忆",
   "status.index.builtIn": "构建用时 {d}",
+  "status.index.skipped": "{n} 个文件未索引：工作区超出了索引的容量上限",
   "status.index.open": "打开上下文视图",
 
   "ctx.title": "上下文",
