@@ -53,7 +53,7 @@ describe("config center, terminal and files", () => {
     await page.getByRole("button", { name: "Add provider" }).click();
     const form = page.getByRole("form", { name: "New provider" });
     await form.getByLabel("Name").fill("mine");
-    await form.getByLabel("Base URL").fill("http://127.0.0.1:9/v1");
+    await form.getByLabel("Base URL").fill("https://llm.example.com/v1");
     await form.getByLabel("Model").fill("my-model");
     await form.getByLabel("API key").fill(KEY);
     await form.getByRole("button", { name: "Add provider" }).click();

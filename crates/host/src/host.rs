@@ -90,8 +90,9 @@ impl UserHost {
             .map_err(HostError::Forbidden)
     }
 
-    /// Bytes the workspace holds (measured when needed; blocks). `None` when the user has
-    /// no storage quota and nothing asked for a measurement before.
+    /// Bytes the workspace holds: measured by a walk when the last measurement is stale
+    /// (after a command, or every 2 s while a terminal is open), otherwise kept current by
+    /// the host's own writes. Blocks.
     pub fn storage_used(&self) -> u64 {
         let busy = self.terminals.list().is_ok_and(|t| !t.is_empty());
         self.storage.used(self.workspace.root(), busy)

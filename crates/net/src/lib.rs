@@ -115,11 +115,14 @@ impl reqwest::dns::Resolve for PublicResolver {
     }
 }
 
-/// A client builder for requests made for users: public addresses only, no redirects.
+/// A client builder for requests made for users: public addresses only, no redirects,
+/// and no proxy from the environment (a proxy would resolve and reach the target itself,
+/// past the resolver).
 pub fn public_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .dns_resolver(Arc::new(PublicResolver))
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
 }
 
 #[cfg(test)]
