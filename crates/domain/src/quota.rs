@@ -67,22 +67,28 @@ impl Quotas {
 
     /// Checks the values: costs finite and not negative, a request rate of at least 1.
     pub fn validate(&self) -> Result<(), String> {
-        for (name, v) in [
+        check_dollars(&[
             ("cost_per_day_usd", self.cost_per_day_usd),
             ("cost_per_month_usd", self.cost_per_month_usd),
             ("task_cost_usd", self.task_cost_usd),
-        ] {
-            if let Some(v) = v
-                && (!v.is_finite() || v < 0.0)
-            {
-                return Err(format!("{name} must be a number of dollars, 0 or more"));
-            }
-        }
+        ])?;
         if self.requests_per_second == Some(0) {
             return Err("requests_per_second must be at least 1 (0 would lock the user out of the API; disable the user instead)".into());
         }
         Ok(())
     }
+}
+
+/// Dollar amounts must be finite and not negative.
+fn check_dollars(fields: &[(&str, Option<f64>)]) -> Result<(), String> {
+    for (name, v) in fields {
+        if let Some(v) = v
+            && (!v.is_finite() || *v < 0.0)
+        {
+            return Err(format!("{name} must be a number of dollars, 0 or more"));
+        }
+    }
+    Ok(())
 }
 
 /// What a user may use at all. `None`: allowed (in defaults) or the default (in an
@@ -200,17 +206,10 @@ pub struct ServerCaps {
 impl ServerCaps {
     /// Checks the values (costs finite, not negative).
     pub fn validate(&self) -> Result<(), String> {
-        for (name, v) in [
+        check_dollars(&[
             ("cost_per_day_usd", self.cost_per_day_usd),
             ("cost_per_month_usd", self.cost_per_month_usd),
-        ] {
-            if let Some(v) = v
-                && (!v.is_finite() || v < 0.0)
-            {
-                return Err(format!("{name} must be a number of dollars, 0 or more"));
-            }
-        }
-        Ok(())
+        ])
     }
 }
 
