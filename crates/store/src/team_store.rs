@@ -507,37 +507,8 @@ impl UserStore {
         id: TaskId,
         refs: Vec<ContextRef>,
     ) -> Result<Task, StoreError> {
-        self.write(move |ev| {
-            let mut task = load_task(ev.tx, &id)?;
-            let before = task.context_refs.len();
-            for r in refs {
-                let same = |o: &ContextRef| {
-                    o.path == r.path && o.start_line == r.start_line && o.end_line == r.end_line
-                };
-                if !task.context_refs.iter().any(same) {
-                    task.context_refs.push(r);
-                }
-            }
-            if task.context_refs.len() == before {
-                return Ok(task);
-            }
-            let excess = task.context_refs.len().saturating_sub(MAX_CONTEXT_REFS);
-            task.context_refs.drain(..excess);
-            task.updated_at = now_ms();
-            let json = serde_json::to_string(&task.context_refs).map_err(StoreError::corrupt)?;
-            ev.tx
-                .prepare_cached(
-                    "UPDATE tasks SET context_refs = ?2, updated_at = ?3 WHERE id = ?1",
-                )?
-                .execute(params![id.as_str(), json, task.updated_at])?;
-            ev.record(EventKind::TaskUpdated {
-                task: task.clone(),
-                from: None,
-                reason: None,
-            })?;
-            Ok(task)
-        })
-        .await
+        self.write(move |ev| merge_context_refs(ev, &id, refs))
+            .await
     }
 
     /// The assignee failed: the task goes to Reassigning (or Failed when `give_up`), and
@@ -621,6 +592,25 @@ impl UserStore {
     /// (the helper's, `assist` set), or an agent's 1:1 chat (`task` and `assist` `None`).
     pub async fn append_step(&self, owner: StepOwner, kind: StepKind) -> Result<Step, StoreError> {
         self.write(move |ev| insert_step(ev, &owner, kind)).await
+    }
+
+    /// A task's first instruction and the context refs it carries, in one transaction
+    /// (see [`UserStore::append_step`] and [`UserStore::add_context_refs`]).
+    pub async fn append_instruction(
+        &self,
+        owner: StepOwner,
+        text: String,
+        refs: Vec<ContextRef>,
+    ) -> Result<Step, StoreError> {
+        self.write(move |ev| {
+            if let Some(task) = owner.task.clone()
+                && !refs.is_empty()
+            {
+                merge_context_refs(ev, &task, refs)?;
+            }
+            insert_step(ev, &owner, StepKind::Instruction { text })
+        })
+        .await
     }
 
     /// One model turn in one transaction: the agent's step, its usage (see
@@ -996,6 +986,40 @@ fn finish_run(
     let run = load_run(ev.tx, id)?;
     ev.record(EventKind::ToolRunUpdated { run: run.clone() })?;
     Ok(run)
+}
+
+/// Adds `refs` to a task's context refs (see [`UserStore::add_context_refs`]).
+fn merge_context_refs(
+    ev: &mut Events<'_>,
+    id: &TaskId,
+    refs: Vec<ContextRef>,
+) -> Result<Task, StoreError> {
+    let mut task = load_task(ev.tx, id)?;
+    let before = task.context_refs.len();
+    for r in refs {
+        let same = |o: &ContextRef| {
+            o.path == r.path && o.start_line == r.start_line && o.end_line == r.end_line
+        };
+        if !task.context_refs.iter().any(same) {
+            task.context_refs.push(r);
+        }
+    }
+    if task.context_refs.len() == before {
+        return Ok(task);
+    }
+    let excess = task.context_refs.len().saturating_sub(MAX_CONTEXT_REFS);
+    task.context_refs.drain(..excess);
+    task.updated_at = now_ms();
+    let json = serde_json::to_string(&task.context_refs).map_err(StoreError::corrupt)?;
+    ev.tx
+        .prepare_cached("UPDATE tasks SET context_refs = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id.as_str(), json, task.updated_at])?;
+    ev.record(EventKind::TaskUpdated {
+        task: task.clone(),
+        from: None,
+        reason: None,
+    })?;
+    Ok(task)
 }
 
 fn add_usage(

@@ -346,9 +346,13 @@ impl Team {
     /// What the index finds for a task's first instruction: code and earlier work, as a
     /// section to append (empty when the index is not ready or finds nothing). The
     /// snippets become the task's first `context_refs`.
-    async fn first_context(&self, task: &Task, text: &str) -> String {
+    async fn first_context(
+        &self,
+        task: &Task,
+        text: &str,
+    ) -> (String, Vec<arranger_domain::ContextRef>) {
         let Some(index) = self.index.as_ref().filter(|ix| ix.is_ready()) else {
-            return String::new();
+            return (String::new(), Vec::new());
         };
         let req = arranger_context::SearchRequest {
             query: text.to_owned(),
@@ -362,21 +366,20 @@ impl Team {
             Ok(r) => r.snippets.into_iter().filter(|s| s.path != own).collect(),
             Err(e) => {
                 tracing::debug!(user = %self.user, error = %e, "no first context");
-                return String::new();
+                return (String::new(), Vec::new());
             }
         };
         if snippets.is_empty() {
-            return String::new();
+            return (String::new(), Vec::new());
         }
+        // Recorded with the instruction, in its transaction.
         let refs = crate::tools::snippet_refs(&snippets);
-        if let Err(e) = self.store.add_context_refs(task.id.clone(), refs).await {
-            tracing::warn!(user = %self.user, error = %e, "context refs not recorded");
-        }
-        format!(
+        let text = format!(
             "\n\nContext the workspace index found for this task (code, and related earlier tasks \
              and messages; cite earlier work you build on):\n{}",
             crate::tools::format_snippets(&snippets, false)
-        )
+        );
+        (text, refs)
     }
 
     /// Runs one attempt of a task by `agent` and records how it ended.
@@ -395,8 +398,9 @@ impl Team {
                 } else {
                     format!("{}\n\n{}", task.title, task.description)
                 };
-                text.push_str(&self.first_context(&task, &text).await);
-                steps.push(self.store.append_step(owner.clone(), StepKind::Instruction { text }).await?);
+                let (context, refs) = self.first_context(&task, &text).await;
+                text.push_str(&context);
+                steps.push(self.store.append_instruction(owner.clone(), text, refs).await?);
             } else if task.attempts > 1 {
                 let note = format!(
                     "{} takes over this task (attempt {}). The record above shows what was done so far; \
