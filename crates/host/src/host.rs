@@ -146,6 +146,26 @@ impl UserHost {
         self.sandbox("processes").ok()
     }
 
+    /// How a long-running process about to start for this user (a stdio MCP server) is
+    /// confined, storage quota included: its largest file is what is left of the quota
+    /// (nothing when the quota is reached). `None`: processes are not enabled. May walk
+    /// the workspace when the user has a storage quota.
+    pub fn process_config(&self) -> Option<Arc<crate::exec::SandboxConfig>> {
+        match self.process_sandbox("processes") {
+            Ok(c) => {
+                // It may write for as long as it runs: measure again at the next check.
+                self.storage.mark_stale();
+                Some(c)
+            }
+            Err(HostError::Quota(_)) => {
+                let mut cfg = (*self.sandbox("processes").ok()?).clone();
+                cfg.max_file_bytes = Some(0);
+                Some(Arc::new(cfg))
+            }
+            Err(_) => None,
+        }
+    }
+
     /// Sets the user's network policy for processes started from now on (commands,
     /// terminals, stdio MCP servers).
     pub fn set_network(&self, access: arranger_domain::NetworkAccess) {

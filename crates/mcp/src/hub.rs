@@ -77,7 +77,7 @@ pub struct UserEnv {
     /// The user's workspace (stdio servers run in it).
     pub workspace: Workspace,
     /// How the user's processes are confined right now (it follows the user's network
-    /// policy); `None`: stdio servers are not available.
+    /// policy and storage quota); `None`: stdio servers are not available.
     pub sandbox: Arc<dyn Fn() -> Option<Arc<SandboxConfig>> + Send + Sync>,
     /// The server's secret box.
     pub secrets: Arc<SecretBox>,

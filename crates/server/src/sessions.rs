@@ -342,7 +342,7 @@ impl SessionManager {
                 workspace: host.workspace().clone(),
                 sandbox: {
                     let host = host.clone();
-                    Arc::new(move || host.sandbox_config())
+                    Arc::new(move || host.process_config())
                 },
                 secrets: self.services.secrets.clone(),
                 limits,
