@@ -30,6 +30,8 @@
 //! step records, tool run, pool queue), and after the last turn (completion, event
 //! delivery). It also gives the number of requests the fake served at once.
 //!
+//! `ARRANGER_BENCH_TEAM_WARMUP=W` (default 0) has every user run W rounds before the
+//! barrier, left out of the figures.
 //! At N = 1 the single task is repeated sequentially (`ARRANGER_BENCH_TEAM_ROUNDS_AT_1`,
 //! default 20) so that its percentiles rest on more than one sample; larger N run one
 //! batch.
@@ -90,6 +92,9 @@ fn main() {
     let per_user: usize = env_or("ARRANGER_BENCH_TEAM_PER_USER", 4).max(1);
     let timeout = Duration::from_secs(env_or("ARRANGER_BENCH_TEAM_TIMEOUT_SECS", 240));
     let rounds_at_1: usize = env_or("ARRANGER_BENCH_TEAM_ROUNDS_AT_1", 20).max(1);
+    // Rounds each user runs first and leaves out of the figures (a session's first task
+    // pays one-time costs: loading memory into the index, its first writer).
+    let warmup: usize = env_or("ARRANGER_BENCH_TEAM_WARMUP", 0);
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -107,7 +112,7 @@ fn main() {
         println!("\n== N = {n} concurrent tasks ==");
         let started = Instant::now();
         let rounds = if n == 1 { rounds_at_1 } else { 1 };
-        let run = rt.block_on(run_n(n, rounds, per_user, latency_ms, timeout));
+        let run = rt.block_on(run_n(n, rounds, warmup, per_user, latency_ms, timeout));
         match run {
             Ok(r) => {
                 r.print();
@@ -547,11 +552,12 @@ async fn start_server(
 async fn run_n(
     n: usize,
     rounds: usize,
+    warmup: usize,
     per_user: usize,
     latency_ms: u64,
     timeout: Duration,
 ) -> Result<RunResult, String> {
-    let fake = FakeThread::start(latency_ms, ROUND_TRIPS * n * rounds * 2 + 64)
+    let fake = FakeThread::start(latency_ms, ROUND_TRIPS * n * (rounds + warmup) * 2 + 64)
         .map_err(|e| format!("fake LLM: {e}"))?;
     let (data, addr, stop, handle) = start_server(&fake.fake().base_url(), per_user).await?;
 
@@ -582,7 +588,7 @@ async fn run_n(
         let barrier = barrier.clone();
         let addr = addr.clone();
         joins.push(tokio::spawn(async move {
-            run_user(&addr, &token, u, k, rounds, barrier, deadline).await
+            run_user(&addr, &token, u, k, rounds, warmup, barrier, deadline).await
         }));
     }
     barrier.wait().await;
@@ -711,14 +717,17 @@ fn task_title(r: &RecordedRequest) -> Option<String> {
     Some(rest.lines().next()?.trim().to_owned())
 }
 
-/// One user: connect, subscribe, wait for everyone, then `rounds` times: create `k` tasks
-/// and wait for their `done` events (or the deadline).
+/// One user: connect, subscribe, `warmup` rounds left out of the figures, wait for
+/// everyone, then `rounds` times: create `k` tasks and wait for their `done` events (or
+/// the deadline).
+#[allow(clippy::too_many_arguments)]
 async fn run_user(
     addr: &str,
     token: &str,
     user: usize,
     k: usize,
     rounds: usize,
+    warmup: usize,
     barrier: Arc<Barrier>,
     deadline: tokio::time::Instant,
 ) -> Result<Vec<TaskTiming>, String> {
@@ -730,6 +739,9 @@ async fn run_user(
         c.call_raw("events.subscribe", json!({"files": false}))
             .await
             .map_err(|e| format!("events.subscribe: {e}"))?;
+        for round in 0..warmup {
+            run_batch(&mut c, user, k, rounds + round, deadline).await?;
+        }
         Ok::<Client, String>(c)
     }
     .await;
