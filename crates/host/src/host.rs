@@ -356,6 +356,10 @@ impl UserHost {
             let storage = self.storage.clone();
             return self
                 .fs(move |w| {
+                    // Without a measurement there is nothing to keep current: no stat.
+                    if !storage.is_measured() {
+                        return w.write(&path, &data, opts);
+                    }
                     let old = w.stat(&path).map(|s| s.size).unwrap_or(0);
                     let stat = w.write(&path, &data, opts)?;
                     storage.adjust(data.len() as i64 - old as i64);

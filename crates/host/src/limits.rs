@@ -74,6 +74,15 @@ impl StorageMeter {
         }
     }
 
+    /// Whether a measurement is kept (then host writes adjust it).
+    pub fn is_measured(&self) -> bool {
+        self.meter
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .bytes
+            .is_some()
+    }
+
     /// A host write changed the workspace by `delta` bytes.
     pub fn adjust(&self, delta: i64) {
         let mut m = self.meter.lock().unwrap_or_else(|p| p.into_inner());

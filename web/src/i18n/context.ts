@@ -1,5 +1,18 @@
 // Strings of the context engine: the index in the status bar, the Context view (ranked
 // search and symbol lookup) and the context a task used.
+/** Language names: the same in every language. */
+const LANGUAGES = {
+  "ctx.lang.rust": "Rust",
+  "ctx.lang.python": "Python",
+  "ctx.lang.java_script": "JavaScript",
+  "ctx.lang.type_script": "TypeScript",
+  "ctx.lang.tsx": "TSX",
+  "ctx.lang.go": "Go",
+  "ctx.lang.java": "Java",
+  "ctx.lang.c": "C",
+  "ctx.lang.cpp": "C++",
+} as const;
+
 export const en = {
   "status.index.idle": "not started",
   "status.index.building": "indexing {n} / {total} files",
@@ -58,15 +71,7 @@ export const en = {
   "ctx.kind.constant": "constant",
   "ctx.kind.macro": "macro",
 
-  "ctx.lang.rust": "Rust",
-  "ctx.lang.python": "Python",
-  "ctx.lang.java_script": "JavaScript",
-  "ctx.lang.type_script": "TypeScript",
-  "ctx.lang.tsx": "TSX",
-  "ctx.lang.go": "Go",
-  "ctx.lang.java": "Java",
-  "ctx.lang.c": "C",
-  "ctx.lang.cpp": "C++",
+  ...LANGUAGES,
 };
 
 export const zh: Record<keyof typeof en, string> = {
@@ -126,13 +131,5 @@ export const zh: Record<keyof typeof en, string> = {
   "ctx.kind.constant": "常量",
   "ctx.kind.macro": "宏",
 
-  "ctx.lang.rust": "Rust",
-  "ctx.lang.python": "Python",
-  "ctx.lang.java_script": "JavaScript",
-  "ctx.lang.type_script": "TypeScript",
-  "ctx.lang.tsx": "TSX",
-  "ctx.lang.go": "Go",
-  "ctx.lang.java": "Java",
-  "ctx.lang.c": "C",
-  "ctx.lang.cpp": "C++",
+  ...LANGUAGES,
 };
