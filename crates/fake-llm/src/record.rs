@@ -58,6 +58,11 @@ pub struct RecordedRequest {
     pub answer: Answer,
     /// The HTTP status answered (200 for streams, even when a fault cuts them later).
     pub status: u16,
+    /// When the answer was complete, measured from the server's start: a stream's last
+    /// event handed to the connection, or a whole JSON or error body built. `None` while
+    /// it is in progress and for answers that never complete (hangs, cuts, stalls). With
+    /// [`RecordedRequest::at`] it gives the time the fake itself took, delays included.
+    pub answered: Option<Duration>,
 }
 
 impl RecordedRequest {

@@ -152,6 +152,16 @@ impl Shared {
         self.seq.fetch_add(1, Ordering::Relaxed) + 1
     }
 
+    /// Notes that the answer to request `seq` is complete (see
+    /// [`RecordedRequest::answered`]).
+    fn mark_answered(&self, seq: u64) {
+        let at = self.started.elapsed();
+        let mut records = self.lock_records();
+        if let Some(r) = records.iter_mut().rev().find(|r| r.seq == seq) {
+            r.answered = Some(at);
+        }
+    }
+
     fn record(&self, request: RecordedRequest) {
         if self.log {
             eprintln!(
@@ -411,6 +421,7 @@ async fn chat(
     let mut record = RecordedRequest {
         seq,
         at: shared.started.elapsed(),
+        answered: None,
         method: method.to_string(),
         path: uri.path().to_string(),
         api: Some(api),
@@ -511,7 +522,10 @@ async fn chat(
             status,
             message,
             retry_after,
-        } => error_response(api, status, &message, &request_id, retry_after),
+        } => {
+            shared.mark_answered(seq);
+            error_response(api, status, &message, &request_id, retry_after)
+        }
         Plan::Json {
             value,
             duration,
@@ -522,7 +536,10 @@ async fn chat(
             }
             let extra = [(request_id_header(api), request_id)];
             match fault {
-                None => json_response(200, &value, &extra),
+                None => {
+                    shared.mark_answered(seq);
+                    json_response(200, &value, &extra)
+                }
                 Some(fault) => {
                     let text = value.to_string();
                     let half = Bytes::from(text.as_bytes()[..text.len() / 2].to_vec());
@@ -534,7 +551,7 @@ async fn chat(
                         Fault::Cut => vec![half],
                         Fault::Stall => Vec::new(),
                     };
-                    let body = event_body(events, Duration::ZERO, end, shared.cancel.clone());
+                    let body = event_body(events, Duration::ZERO, end, shared.cancel.clone(), None);
                     let mut response = Response::new(body);
                     response.headers_mut().insert(
                         header::CONTENT_TYPE,
@@ -547,7 +564,8 @@ async fn chat(
         }
         Plan::Stream { events, delay, end } => {
             debug_assert!(streaming);
-            let body = event_body(events, delay, end, shared.cancel.clone());
+            let answered = Some((shared.clone(), seq));
+            let body = event_body(events, delay, end, shared.cancel.clone(), answered);
             let mut response = Response::new(body);
             let headers = response.headers_mut();
             headers.insert(
@@ -776,6 +794,7 @@ fn cut_error() -> std::io::Error {
 }
 
 struct Delivery {
+    answered: Option<(Arc<Shared>, u64)>,
     events: std::vec::IntoIter<Bytes>,
     delay: Duration,
     end: End,
@@ -785,8 +804,17 @@ struct Delivery {
 }
 
 /// A body that sends `events` (coalesced when there is no delay), then ends as `end` says.
-fn event_body(events: Vec<Bytes>, delay: Duration, end: End, cancel: CancellationToken) -> Body {
+/// A body that sends `events` `delay` apart, then ends as `end` says; a complete end is
+/// noted on `answered` (the shared state and the request's number).
+fn event_body(
+    events: Vec<Bytes>,
+    delay: Duration,
+    end: End,
+    cancel: CancellationToken,
+    answered: Option<(Arc<Shared>, u64)>,
+) -> Body {
     let state = Delivery {
+        answered,
         events: events.into_iter(),
         delay,
         end,
@@ -819,7 +847,12 @@ fn event_body(events: Vec<Bytes>, delay: Duration, end: End, cancel: Cancellatio
         }
         st.done = true;
         match st.end {
-            End::Complete => None,
+            End::Complete => {
+                if let Some((shared, seq)) = st.answered.take() {
+                    shared.mark_answered(seq);
+                }
+                None
+            }
             End::Cut => {
                 // Let the server flush what was sent before the connection drops.
                 tokio::task::yield_now().await;
@@ -846,6 +879,7 @@ async fn models(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap)
     let mut record = RecordedRequest {
         seq,
         at: shared.started.elapsed(),
+        answered: None,
         method: "GET".to_string(),
         path: uri.path().to_string(),
         api: None,
@@ -901,6 +935,7 @@ async fn not_found(
     let record = RecordedRequest {
         seq,
         at: shared.started.elapsed(),
+        answered: None,
         method: method.to_string(),
         path: uri.path().to_string(),
         api: None,

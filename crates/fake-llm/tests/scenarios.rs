@@ -431,6 +431,12 @@ async fn first_byte_and_chunk_delays_are_applied() {
         "delayed events arrive separately: {}",
         arrivals.len()
     );
+    // The record says how long the fake itself took: at least its delays, at most what
+    // the client saw.
+    let r = &fake.requests()[0];
+    let took = r.answered.expect("a complete answer is marked") - r.at;
+    assert!(took >= Duration::from_millis(150 + 7 * 40), "{took:?}");
+    assert!(took <= total, "{took:?} > {total:?}");
     fake.shutdown().await;
 }
 
@@ -459,6 +465,11 @@ async fn hang_never_answers_until_the_client_gives_up() {
         fake.request_count(),
         1,
         "the request was received and recorded"
+    );
+    assert_eq!(
+        fake.requests()[0].answered,
+        None,
+        "a hang is never answered"
     );
 
     // Shutdown also ends a hanging request.

@@ -17,18 +17,21 @@
 //!   `task.create`;
 //! * a task's end-to-end time runs from just before its `task.create` is sent until its
 //!   `task_updated` event with status `done` reaches the client;
-//! * the LLM time of a round trip is measured, not assumed: after the run the bench
-//!   replays the requests the host actually sent for one task directly to the fake
-//!   (reqwest, keep-alive, idle system) and takes the median time to the end of the
-//!   stream, per turn;
-//! * host overhead per round trip = (end-to-end − summed LLM time) / 3; ratio =
-//!   end-to-end / summed LLM time.
+//! * the LLM time of a round trip is measured, not assumed: the fake records when each
+//!   request arrived and when its answer was complete, so a task's LLM time is what the
+//!   fake itself took for its requests (its fixed latency plus its own timer and
+//!   processing jitter);
+//! * host overhead per round trip = (end-to-end − the task's LLM time) / 3; ratio =
+//!   end-to-end / the task's LLM time. For comparison with earlier series the bench also
+//!   replays one task's requests to the idle fake (reqwest, keep-alive) and reports the
+//!   overhead against that median, which counts the fake's jitter as the host's.
 //!
-//! The fake records the requests (bounded to this run's count), which gives each task's
-//! request arrival times and splits the overhead into: before the first request (RPC,
-//! Scheduler, assignment, pool queue), between turns (stream end → next request arrives:
-//! step records, tool run, pool queue), and after the last turn (completion, event
-//! delivery). It also gives the number of requests the fake served at once.
+//! The same records split the overhead into: before the first request (RPC, Scheduler,
+//! assignment, context search, pool queue), between turns (answer complete → next request
+//! arrives: reading the stream, step records, tool run, pool queue), and after the last
+//! turn (completion, event delivery). They also give the number of requests the fake
+//! served at once. `ARRANGER_BENCH_TEAM_TRACE=<ms>` prints every task with a part over
+//! `<ms>`, stamped with `CLOCK_MONOTONIC` for cutting a `perf record -k CLOCK_MONOTONIC`.
 //!
 //! `ARRANGER_BENCH_TEAM_WARMUP=W` (default 0) has every user run W rounds before the
 //! barrier, left out of the figures.
@@ -324,8 +327,15 @@ struct RunResult {
     llm_turn: Vec<Duration>,
     llm_turn_p99: Vec<Duration>,
     e2e: Vec<f64>,
+    /// Host overhead per round trip: end-to-end minus what the fake took for the task's
+    /// requests, over the round trips.
     overhead_rt: Vec<f64>,
+    /// The same against the calibrated median LLM time (so the fake's jitter counts).
+    overhead_rt_calibrated: Vec<f64>,
+    /// End-to-end over what the fake took for the task's requests.
     ratio: Vec<f64>,
+    /// How much longer than the fixed latency the fake took per request.
+    fake_late: Vec<f64>,
     startup: Vec<f64>,
     between: Vec<f64>,
     finish: Vec<f64>,
@@ -350,7 +360,9 @@ impl RunResult {
             llm_turn_p99: Vec::new(),
             e2e: Vec::new(),
             overhead_rt: Vec::new(),
+            overhead_rt_calibrated: Vec::new(),
             ratio: Vec::new(),
+            fake_late: Vec::new(),
             startup: Vec::new(),
             between: Vec::new(),
             finish: Vec::new(),
@@ -399,6 +411,14 @@ impl RunResult {
             pct(&self.overhead_rt, 50.0),
             pct(&self.overhead_rt, 99.0),
             mean(&self.overhead_rt)
+        );
+        println!(
+            "  (against the calibrated median instead, the fake's jitter included: p50 {:.2}, p99 {:.2}; the fake took its fixed latency + p50 {:.2}, p99 {:.2}, max {:.2} ms)",
+            pct(&self.overhead_rt_calibrated, 50.0),
+            pct(&self.overhead_rt_calibrated, 99.0),
+            pct(&self.fake_late, 50.0),
+            pct(&self.fake_late, 99.0),
+            pct(&self.fake_late, 100.0)
         );
         println!(
             "  ratio e2e / LLM time: mean {:.3}, p50 {:.3}, p99 {:.3}",
@@ -452,6 +472,8 @@ impl RunResult {
             "llm_ms_per_task": self.llm_sum_ms(),
             "e2e_ms": {"p50": pct(&self.e2e, 50.0), "p99": pct(&self.e2e, 99.0), "max": pct(&self.e2e, 100.0), "mean": mean(&self.e2e)},
             "overhead_ms_per_round_trip": {"p50": pct(&self.overhead_rt, 50.0), "p99": pct(&self.overhead_rt, 99.0), "mean": mean(&self.overhead_rt)},
+            "overhead_ms_per_round_trip_vs_calibrated": {"p50": pct(&self.overhead_rt_calibrated, 50.0), "p99": pct(&self.overhead_rt_calibrated, 99.0), "mean": mean(&self.overhead_rt_calibrated)},
+            "fake_late_ms": {"p50": pct(&self.fake_late, 50.0), "p99": pct(&self.fake_late, 99.0), "max": pct(&self.fake_late, 100.0)},
             "ratio": {"mean": mean(&self.ratio), "p50": pct(&self.ratio, 50.0), "p99": pct(&self.ratio, 99.0)},
             "breakdown_ms": {
                 "before_first_request": {"p50": pct(&self.startup, 50.0), "p99": pct(&self.startup, 99.0)},
@@ -632,14 +654,14 @@ async fn run_n(
     let (llm_turn, llm_turn_p99) = calibration?;
     let llm_sum: f64 = llm_turn.iter().map(ms).sum();
 
-    // Arrival instants at the fake, per task and turn.
-    let mut arrivals: HashMap<(String, usize), Vec<Instant>> = HashMap::new();
+    // Arrival and answer instants at the fake, per task and turn.
+    let mut arrivals: HashMap<(String, usize), Vec<Try>> = HashMap::new();
     for r in &records {
         if let Some(title) = task_title(r) {
             arrivals
                 .entry((title, r.turn()))
                 .or_default()
-                .push(epoch + r.at);
+                .push((epoch + r.at, r.answered.map(|d| epoch + d)));
         }
     }
     let retried_requests = arrivals.values().map(|v| v.len().saturating_sub(1)).sum();
@@ -683,32 +705,110 @@ async fn run_n(
         r.done += 1;
         let e2e = ms(&fin.duration_since(t.created));
         r.e2e.push(e2e);
-        r.overhead_rt.push((e2e - llm_sum) / ROUND_TRIPS as f64);
-        r.ratio.push(e2e / llm_sum);
-        // The last arrival of each turn (a retried request's earlier tries are pool time).
-        let at: Vec<Option<Instant>> = (0..ROUND_TRIPS)
+        r.overhead_rt_calibrated
+            .push((e2e - llm_sum) / ROUND_TRIPS as f64);
+        // The last try of each turn (a retried request's earlier tries are pool time),
+        // with the moment the fake completed its answer.
+        let turns: Vec<Option<Try>> = (0..ROUND_TRIPS)
             .map(|k| {
                 arrivals
                     .get(&(t.title.clone(), k))
                     .and_then(|v| v.iter().max().copied())
             })
             .collect();
+        let at: Vec<Option<Instant>> = turns.iter().map(|x| x.map(|(a, _)| a)).collect();
+        let answered: Vec<Option<Instant>> = turns.iter().map(|x| x.and_then(|(_, d)| d)).collect();
+        // The LLM time of this task: what the fake itself took for each of its turns
+        // (arrival → answer complete), so that the fake's own timer jitter is not counted
+        // as the host's.
+        let llm_task: Option<f64> = at
+            .iter()
+            .zip(&answered)
+            .map(|(a, d)| Some(ms(&d.as_ref()?.saturating_duration_since((*a)?))))
+            .sum();
+        if let Some(llm) = llm_task {
+            r.overhead_rt.push((e2e - llm) / ROUND_TRIPS as f64);
+            r.ratio.push(e2e / llm);
+            for (a, d) in at.iter().zip(&answered) {
+                if let (Some(a), Some(d)) = (a, d) {
+                    r.fake_late
+                        .push(ms(&d.saturating_duration_since(*a)) - latency_ms as f64);
+                }
+            }
+        }
         if let Some(a0) = at[0] {
             r.startup.push(ms(&a0.saturating_duration_since(t.created)));
         }
         for k in 1..ROUND_TRIPS {
-            if let (Some(prev), Some(cur)) = (at[k - 1], at[k]) {
-                let gap = ms(&cur.saturating_duration_since(prev)) - ms(&llm_turn[k - 1]);
-                r.between.push(gap);
+            if let (Some(prev), Some(cur)) = (answered[k - 1], at[k]) {
+                r.between.push(ms(&cur.saturating_duration_since(prev)));
             }
         }
-        if let Some(last) = at[ROUND_TRIPS - 1] {
-            r.finish
-                .push(ms(&fin.saturating_duration_since(last)) - ms(&llm_turn[ROUND_TRIPS - 1]));
+        if let Some(last) = answered[ROUND_TRIPS - 1] {
+            r.finish.push(ms(&fin.saturating_duration_since(last)));
         }
+        trace_task(t, &at, &answered, fin);
     }
     Ok(r)
 }
+
+/// With `ARRANGER_BENCH_TEAM_TRACE=<ms>`, prints each task whose host time before, between
+/// or after its turns passed `<ms>`, with the `CLOCK_MONOTONIC` time of its creation and
+/// of each request's arrival and answer (what `perf record -k CLOCK_MONOTONIC` stamps samples with),
+/// so a profile can be cut to the moments of the spikes.
+fn trace_task(t: &TaskTiming, at: &[Option<Instant>], answered: &[Option<Instant>], fin: Instant) {
+    let Some(limit) = std::env::var("ARRANGER_BENCH_TEAM_TRACE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+    else {
+        return;
+    };
+    let (Some(first), Some(last)) = (at[0], answered[ROUND_TRIPS - 1]) else {
+        return;
+    };
+    let mut parts = vec![ms(&first.saturating_duration_since(t.created))];
+    for k in 1..ROUND_TRIPS {
+        if let (Some(prev), Some(cur)) = (answered[k - 1], at[k]) {
+            parts.push(ms(&cur.saturating_duration_since(prev)));
+        }
+    }
+    parts.push(ms(&fin.saturating_duration_since(last)));
+    if parts.iter().all(|&p| p <= limit) {
+        return;
+    }
+    let mono = |i: Instant| -> f64 {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes into the timespec it is given.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        let now = ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9;
+        now - Instant::now().saturating_duration_since(i).as_secs_f64()
+    };
+    let arrivals: Vec<String> = at
+        .iter()
+        .zip(answered)
+        .map(|(a, d)| {
+            let f = |i: &Option<Instant>| i.map(|i| format!("{:.6}", mono(i))).unwrap_or_default();
+            format!("{}→{}", f(a), f(d))
+        })
+        .collect();
+    println!(
+        "  trace {}: created {:.6}, requests (arrived→answered) [{}], done {:.6}; host ms {:?}",
+        t.title,
+        mono(t.created),
+        arrivals.join(", "),
+        mono(fin),
+        parts
+            .iter()
+            .map(|p| (p * 10.0).round() / 10.0)
+            .collect::<Vec<_>>()
+    );
+}
+
+/// One request as the fake saw it: when it arrived, and when its answer was complete.
+type Try = (Instant, Option<Instant>);
 
 /// The task title in a Worker's system prompt ("Your task: <title>\n…").
 fn task_title(r: &RecordedRequest) -> Option<String> {

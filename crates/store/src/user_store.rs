@@ -75,6 +75,41 @@ pub struct UserStore {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// Frames in the write-ahead log past which a background checkpoint starts (SQLite's own
+/// automatic checkpoint starts at 1,000).
+const CHECKPOINT_FRAMES: i64 = 1_000;
+/// Frames past which the committing connection checkpoints itself, as SQLite would: the
+/// background ones fell behind (a steady stream of writes can keep a passive checkpoint
+/// from reaching the end of the log), and the log must not grow without bound.
+const CHECKPOINT_FRAMES_INLINE: i64 = 20 * CHECKPOINT_FRAMES;
+
+/// Replaces SQLite's automatic checkpoint on `conn` with a count of the log's frames in
+/// `frames`, which [`UserStore::checkpoint_if_due`] reads after each commit.
+fn take_over_checkpoints(conn: &mut Connection, frames: Arc<AtomicI64>) -> Result<(), StoreError> {
+    conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages| {
+        frames.store(i64::from(pages), Ordering::Relaxed);
+        if i64::from(pages) >= CHECKPOINT_FRAMES_INLINE {
+            wal.checkpoint()?;
+        }
+        Ok(())
+    }))?;
+    Ok(())
+}
+
+/// A passive checkpoint of the database at `path` on a short-lived connection: it copies
+/// what the log holds into the database without blocking the user's connection, which
+/// keeps writing meanwhile.
+fn checkpoint(path: &Path) -> Result<(), StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
 /// The process's open SQLite handles, oldest first. Each holds three file descriptors
 /// (the database, its WAL and shared memory), and a process may hold only so many: at the
 /// limit, opening another handle first closes the least recently opened idle one.
@@ -135,6 +170,10 @@ fn admit(me: &Arc<Inner>) {
 pub(crate) struct Inner {
     path: PathBuf,
     conn: Mutex<Option<Connection>>,
+    /// Frames in the write-ahead log after the last commit (set by the WAL hook).
+    wal_frames: Arc<AtomicI64>,
+    /// Whether a background checkpoint is running.
+    checkpointing: std::sync::atomic::AtomicBool,
     last_used: AtomicI64,
     /// The highest committed sequence number, once known (0 = not loaded yet).
     last_seq: AtomicU64,
@@ -205,6 +244,8 @@ impl UserStore {
             inner: Arc::new(Inner {
                 path: path.into(),
                 conn: Mutex::new(None),
+                wal_frames: Arc::new(AtomicI64::new(0)),
+                checkpointing: std::sync::atomic::AtomicBool::new(false),
                 last_used: AtomicI64::new(now_ms()),
                 last_seq: AtomicU64::new(0),
                 hot: Mutex::new(Hot::default()),
@@ -261,7 +302,9 @@ impl UserStore {
                 .lock()
                 .map_err(|_| StoreError::Worker("a previous operation panicked".into()))?;
             if guard.is_none() {
-                *guard = Some(db::open(&inner.path, MIGRATIONS)?);
+                let mut conn = db::open(&inner.path, MIGRATIONS)?;
+                take_over_checkpoints(&mut conn, inner.wal_frames.clone())?;
+                *guard = Some(conn);
                 inner.open.store(true, Ordering::Relaxed);
                 admit(&inner);
             }
@@ -316,6 +359,27 @@ impl UserStore {
             Ok(result)
         })
         .await
+        .inspect(|_| self.checkpoint_if_due())
+    }
+
+    /// Starts a checkpoint in the background when the write-ahead log has grown past
+    /// [`CHECKPOINT_FRAMES`] and none is running. It runs on a connection of its own, so
+    /// the user's requests and agents neither wait for it nor pay its two `fsync`s, which
+    /// SQLite's automatic checkpoint would put inside some unlucky commit.
+    fn checkpoint_if_due(&self) {
+        let inner = &self.inner;
+        if inner.wal_frames.load(Ordering::Relaxed) < CHECKPOINT_FRAMES
+            || inner.checkpointing.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        let inner = inner.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = checkpoint(&inner.path) {
+                tracing::warn!(path = %inner.path.display(), error = %e, "checkpoint failed");
+            }
+            inner.checkpointing.store(false, Ordering::Release);
+        });
     }
 
     /// The sequence number of the newest event (0 when there is none).

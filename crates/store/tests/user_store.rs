@@ -333,3 +333,46 @@ async fn the_session_list_cache_follows_every_change() {
     assert_eq!(s.list_sessions(false).await.unwrap().len(), 1);
     assert_eq!(s.list_sessions(true).await.unwrap().len(), 2);
 }
+
+/// SQLite's automatic checkpoint runs inside the commit that crosses 1,000 log frames,
+/// with two `fsync`s, delaying whichever request or agent step made it. The store runs
+/// checkpoints in the background instead; the log must still be copied into the database
+/// and reused rather than grow with everything written.
+#[tokio::test]
+async fn the_write_ahead_log_is_checkpointed_in_the_background_and_reused() {
+    let (t, s) = store();
+    let big = "x".repeat(60_000);
+    let rounds = 400; // about 24 MB written, about 6,000 log frames
+    for i in 0..rounds {
+        s.state_set(
+            StateScope::Global,
+            format!("k{}", i % 50),
+            serde_json::json!(big),
+        )
+        .await
+        .unwrap();
+        if i % 20 == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    let written = rounds as u64 * 60_000;
+    let db = t.path().join("u/state.db");
+    let wal = t.path().join("u/state.db-wal");
+    let mut copied = false;
+    for _ in 0..200 {
+        if std::fs::metadata(&db).unwrap().len() >= 50 * 60_000 {
+            copied = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(copied, "nothing was checkpointed into the database file");
+    let wal_len = std::fs::metadata(&wal).unwrap().len();
+    assert!(
+        wal_len < written / 3,
+        "the log grew to {wal_len} bytes for {written} written: it is not being reused"
+    );
+    // Everything is there.
+    let v = s.state_get(StateScope::Global, "k49".into()).await.unwrap();
+    assert_eq!(v.and_then(|v| v.as_str().map(str::len)), Some(60_000));
+}
