@@ -573,7 +573,7 @@ impl Team {
                 match open.iter().find(|c| c.id == run.call_id) {
                     Some(call) => {
                         if let Some(end) = self
-                            .handle_run(agent, task, &spec, call, run, &mut steps, cancel)
+                            .handle_run(agent, task, &spec, call, run, &mut steps, cancel, None)
                             .await?
                         {
                             return Ok(end);
@@ -593,11 +593,16 @@ impl Team {
                 }
             }
         }
+        // The last tool result of the previous turn, committing while the next request
+        // is built and streamed.
+        let mut pending: Option<PendingResult> = None;
         for _turn in 0..spec.max_turns {
             if cancel.is_cancelled() {
+                settle(&mut pending, &mut steps).await?;
                 return Ok(Outcome::Cancelled);
             }
             if let Some(over) = self.task_budget_spent(spec.task.as_ref()).await? {
+                settle(&mut pending, &mut steps).await?;
                 return Ok(Outcome::Blocked(over.message()));
             }
             if let Some(t) = &spec.task
@@ -608,6 +613,7 @@ impl Team {
                     .map(|mut d| d.remove(t))
                     .unwrap_or(false)
             {
+                settle(&mut pending, &mut steps).await?;
                 steps = self.store.steps(spec.owner.clone()).await?;
             }
             let system = if spec.chat {
@@ -630,7 +636,12 @@ impl Team {
                 assist: spec.owner.assist.clone(),
                 session: None,
             };
-            let completion = match self.stream_turn(call, agent, scope).await {
+            let (streamed, settled) = tokio::join!(
+                self.stream_turn(call, agent, scope),
+                settle(&mut pending, &mut steps)
+            );
+            settled?;
+            let completion = match streamed {
                 Ok(c) => c,
                 Err(LlmError::Cancelled) => return Ok(Outcome::Cancelled),
                 // A spent budget is not the agent's failure: the task waits (Blocked, with
@@ -688,7 +699,13 @@ impl Team {
                 continue;
             }
             silent_turns = 0;
-            for ((call, raw), judged) in calls.iter().zip(&completion.tool_calls).zip(judged) {
+            let last = calls.len() - 1;
+            for (i, ((call, raw), judged)) in calls
+                .iter()
+                .zip(&completion.tool_calls)
+                .zip(judged)
+                .enumerate()
+            {
                 if cancel.is_cancelled() {
                     if let Some(run) = first_run.take() {
                         self.store
@@ -728,14 +745,16 @@ impl Team {
                             .await?
                     }
                 };
+                let defer = (i == last).then_some(&mut pending);
                 if let Some(end) = self
-                    .handle_run(agent, task, &spec, call, run, &mut steps, cancel)
+                    .handle_run(agent, task, &spec, call, run, &mut steps, cancel, defer)
                     .await?
                 {
                     return Ok(end);
                 }
             }
         }
+        settle(&mut pending, &mut steps).await?;
         Ok(Outcome::Failed(format!(
             "no result after {} model turns",
             spec.max_turns
@@ -745,6 +764,10 @@ impl Team {
     /// Takes one recorded run to its end: waits for the user's decision if it must, tells
     /// the agent about a denial, or runs the tool; records the result. Returns how the
     /// attempt ends when this call ends it.
+    ///
+    /// With `defer`, a result that lets the agent go on is committed in the background:
+    /// its step goes into `steps` at once (the next request needs it) and the commit into
+    /// `defer`, for [`settle`] to await while the next model turn streams.
     #[allow(clippy::too_many_arguments)]
     async fn handle_run(
         self: &Arc<Self>,
@@ -755,6 +778,7 @@ impl Team {
         mut run: ToolRun,
         steps: &mut Vec<Step>,
         cancel: &CancellationToken,
+        defer: Option<&mut Option<PendingResult>>,
     ) -> Result<Option<Outcome>, StoreError> {
         if run.status == ToolRunStatus::AwaitingDecision {
             match self.await_decision(&run.id, cancel).await? {
@@ -863,6 +887,32 @@ impl Team {
             output,
             is_error,
         };
+        if let (Some(slot), Control::Continue) = (defer, &control) {
+            // The step as the store will write it (its index and time are the store's;
+            // the conversation needs only what happened).
+            let provisional = Step {
+                task_id: spec.owner.task.clone(),
+                assist_id: spec.owner.assist.clone(),
+                agent_id: spec.owner.agent.clone(),
+                index: steps.last().map_or(0, |s| s.index + 1),
+                kind: result.clone(),
+                at: arranger_store::now_ms(),
+            };
+            let store = self.store.clone();
+            let owner = spec.owner.clone();
+            let commit = tokio::spawn(async move {
+                store
+                    .finish_tool_call(run.id, status, owner, result, full)
+                    .await
+                    .map(|(_, step)| step)
+            });
+            *slot = Some(PendingResult {
+                at: steps.len(),
+                commit,
+            });
+            steps.push(provisional);
+            return Ok(None);
+        }
         let (_, step) = self
             .store
             .finish_tool_call(run.id, status, spec.owner.clone(), result, full)
@@ -1023,6 +1073,31 @@ impl Team {
             .await?;
         Ok((answer, ok))
     }
+}
+
+/// A tool result whose commit runs while the next model turn is requested (see
+/// [`Team::handle_run`]).
+pub(crate) struct PendingResult {
+    /// Where its provisional step sits in the record being extended.
+    at: usize,
+    commit: tokio::task::JoinHandle<Result<Step, StoreError>>,
+}
+
+/// Waits for a pending tool result's commit and puts the stored step in place of the
+/// provisional one. Every way out of the loop passes here, so the record is whole when
+/// the attempt ends.
+async fn settle(pending: &mut Option<PendingResult>, steps: &mut [Step]) -> Result<(), StoreError> {
+    let Some(p) = pending.take() else {
+        return Ok(());
+    };
+    let step = p
+        .commit
+        .await
+        .map_err(|e| StoreError::Worker(format!("a tool result was not recorded: {e}")))??;
+    if let Some(slot) = steps.get_mut(p.at) {
+        *slot = step;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
