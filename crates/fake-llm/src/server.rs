@@ -803,9 +803,9 @@ struct Delivery {
     done: bool,
 }
 
-/// A body that sends `events` (coalesced when there is no delay), then ends as `end` says.
-/// A body that sends `events` `delay` apart, then ends as `end` says; a complete end is
-/// noted on `answered` (the shared state and the request's number).
+/// A body that sends `events` `delay` apart (coalesced when there is no delay), then ends
+/// as `end` says; a complete end is noted on `answered` (the shared state and the
+/// request's number).
 fn event_body(
     events: Vec<Bytes>,
     delay: Duration,

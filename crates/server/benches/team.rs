@@ -736,43 +736,48 @@ async fn run_n(
                 }
             }
         }
+        // Host time before the first request, in each gap, and after the last answer.
+        let mut parts = Vec::with_capacity(ROUND_TRIPS + 1);
         if let Some(a0) = at[0] {
-            r.startup.push(ms(&a0.saturating_duration_since(t.created)));
+            let p = ms(&a0.saturating_duration_since(t.created));
+            r.startup.push(p);
+            parts.push(p);
         }
         for k in 1..ROUND_TRIPS {
             if let (Some(prev), Some(cur)) = (answered[k - 1], at[k]) {
-                r.between.push(ms(&cur.saturating_duration_since(prev)));
+                let p = ms(&cur.saturating_duration_since(prev));
+                r.between.push(p);
+                parts.push(p);
             }
         }
         if let Some(last) = answered[ROUND_TRIPS - 1] {
-            r.finish.push(ms(&fin.saturating_duration_since(last)));
+            let p = ms(&fin.saturating_duration_since(last));
+            r.finish.push(p);
+            parts.push(p);
         }
-        trace_task(t, &at, &answered, fin);
+        trace_task(t, &at, &answered, fin, &parts);
     }
     Ok(r)
 }
 
 /// With `ARRANGER_BENCH_TEAM_TRACE=<ms>`, prints each task whose host time before, between
 /// or after its turns passed `<ms>`, with the `CLOCK_MONOTONIC` time of its creation and
-/// of each request's arrival and answer (what `perf record -k CLOCK_MONOTONIC` stamps samples with),
-/// so a profile can be cut to the moments of the spikes.
-fn trace_task(t: &TaskTiming, at: &[Option<Instant>], answered: &[Option<Instant>], fin: Instant) {
+/// of each request's arrival and answer (what `perf record -k CLOCK_MONOTONIC` stamps
+/// samples with), so a profile can be cut to the moments of the spikes. `parts` are the
+/// task's host times, as the figures count them.
+fn trace_task(
+    t: &TaskTiming,
+    at: &[Option<Instant>],
+    answered: &[Option<Instant>],
+    fin: Instant,
+    parts: &[f64],
+) {
     let Some(limit) = std::env::var("ARRANGER_BENCH_TEAM_TRACE")
         .ok()
         .and_then(|v| v.parse::<f64>().ok())
     else {
         return;
     };
-    let (Some(first), Some(last)) = (at[0], answered[ROUND_TRIPS - 1]) else {
-        return;
-    };
-    let mut parts = vec![ms(&first.saturating_duration_since(t.created))];
-    for k in 1..ROUND_TRIPS {
-        if let (Some(prev), Some(cur)) = (answered[k - 1], at[k]) {
-            parts.push(ms(&cur.saturating_duration_since(prev)));
-        }
-    }
-    parts.push(ms(&fin.saturating_duration_since(last)));
     if parts.iter().all(|&p| p <= limit) {
         return;
     }
