@@ -646,7 +646,8 @@ impl UserStore {
             StepKind::ToolResult { output, .. } => output.clone(),
             _ => String::new(),
         };
-        self.write(move |ev| {
+        let bytes = output.len() + full.as_ref().map_or(0, String::len);
+        self.write_sized(bytes, move |ev| {
             let run = finish_run(ev, &run_id, status, &output, full.as_deref())?;
             let step = insert_step(ev, &owner, result)?;
             Ok((run, step))
@@ -700,8 +701,10 @@ impl UserStore {
         status: ToolRunStatus,
         output: String,
     ) -> Result<ToolRun, StoreError> {
-        self.write(move |ev| finish_run(ev, &id, status, &output, None))
-            .await
+        self.write_sized(output.len(), move |ev| {
+            finish_run(ev, &id, status, &output, None)
+        })
+        .await
     }
 
     /// Part of a tool run's whole output: up to `limit` bytes from byte `offset` (moved
