@@ -108,7 +108,7 @@ impl UserStore {
         if let Some(cfg) = self.inner.hot.lock().ok().and_then(|h| h.config.clone()) {
             return Ok(cfg.as_ref().clone());
         }
-        self.call(|conn, inner| {
+        self.call_now(|conn, inner| {
             let cfg = load(conn)?;
             if let Ok(mut h) = inner.hot.lock() {
                 h.config = Some(std::sync::Arc::new(cfg.clone()));

@@ -116,7 +116,7 @@ impl UserStore {
         if let Some(rules) = self.inner.hot.lock().ok().and_then(|h| h.rules.clone()) {
             return Ok(rules.as_ref().clone());
         }
-        self.call(|conn, inner| {
+        self.call_now(|conn, inner| {
             let rules = load_rules(conn)?;
             if let Ok(mut h) = inner.hot.lock() {
                 h.rules = Some(Arc::new(rules.clone()));

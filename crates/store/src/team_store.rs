@@ -348,7 +348,7 @@ impl UserStore {
         if let Some(agents) = self.inner.hot.lock().ok().and_then(|h| h.agents.clone()) {
             return Ok(agents.as_ref().clone());
         }
-        self.call(|conn, inner| {
+        self.call_now(|conn, inner| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {AGENT_COLUMNS} FROM agents ORDER BY role = 'worker', name"
             ))?;
@@ -451,13 +451,10 @@ impl UserStore {
 
     /// The agents that failed a task (a reassignment picks another).
     pub async fn tried_agents(&self, id: TaskId) -> Result<Vec<AgentId>, StoreError> {
-        self.call(move |conn, _| {
+        self.call_now(move |conn, _| {
             let tried: String = conn
-                .query_row(
-                    "SELECT tried FROM tasks WHERE id = ?1",
-                    [id.as_str()],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT tried FROM tasks WHERE id = ?1")?
+                .query_row([id.as_str()], |r| r.get(0))
                 .optional()?
                 .ok_or_else(|| StoreError::NotFound {
                     what: "task",
@@ -855,13 +852,6 @@ impl UserStore {
             Ok((u64::try_from(seq).unwrap_or(0), counts))
         })
         .await
-    }
-
-    /// Tasks in a state, oldest first (for the Scheduler and for resuming after a restart).
-    pub async fn tasks_in(&self, status: TaskStatus) -> Result<Vec<Task>, StoreError> {
-        let mut tasks = self.list_tasks(None, Some(status)).await?;
-        tasks.reverse();
-        Ok(tasks)
     }
 }
 

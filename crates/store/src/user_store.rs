@@ -367,13 +367,14 @@ impl UserStore {
     /// otherwise as [`UserStore::call`] does. A panic in `f` becomes an error, as it does
     /// there.
     ///
-    /// For small writes: a transaction of a few rows with no `fsync` (WAL with
-    /// `synchronous = NORMAL`, checkpoints in the background) takes a few hundred
-    /// microseconds of CPU. Handing it to the blocking pool costs two thread wake-ups,
+    /// For small operations only: reads of a few rows, and writes (a transaction of a few
+    /// rows with no `fsync`, as the log is not synced at commit with WAL and
+    /// `synchronous = NORMAL` and checkpoints run in the background) take tens to a few
+    /// hundred microseconds of CPU. Handing it to the blocking pool costs two thread wake-ups,
     /// which on an idle machine take longer than the work itself (0.2–0.4 ms each on the
     /// benchmark VM), and under load more CPU than the work. Opening the database, and
     /// waiting for a connection another operation holds, still happen on the pool.
-    async fn call_now<R, F>(&self, f: F) -> Result<R, StoreError>
+    pub(crate) async fn call_now<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Connection, &Inner) -> Result<R, StoreError> + Send + 'static,
@@ -749,9 +750,22 @@ impl UserStore {
         .await
     }
 
+    /// Tasks in a state, oldest first (for the Scheduler and for resuming after a restart).
+    pub async fn tasks_in(&self, status: TaskStatus) -> Result<Vec<Task>, StoreError> {
+        // Its own statement: `list_tasks`' optional filters cannot use the status index.
+        self.call_now(move |conn, _| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE status = ?1 ORDER BY rowid"
+            ))?;
+            let rows = stmt.query_map([status.as_str()], task_from_row)?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+    }
+
     /// A task and its state history, oldest first.
     pub async fn get_task(&self, id: TaskId) -> Result<(Task, Vec<TaskTransition>), StoreError> {
-        self.call(move |conn, _| {
+        self.call_now(move |conn, _| {
             let task = load_task(conn, &id)?;
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, from_status, to_status, reason, at FROM task_transitions

@@ -548,3 +548,28 @@ async fn task_counts_are_by_state_and_say_which_events_they_include() {
     );
     assert_eq!(seq, s.last_seq().await.unwrap());
 }
+
+/// The Scheduler's query: only the tasks in the state, oldest first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_in_a_state_come_oldest_first() {
+    let (_t, s) = store();
+    let mut ids = Vec::new();
+    for title in ["a", "b", "c", "d"] {
+        ids.push(s.create_task(NewTask::new(title)).await.unwrap().id);
+    }
+    s.transition_task(ids[1].clone(), TaskStatus::Failed, Some("no".into()))
+        .await
+        .unwrap();
+    let pending: Vec<_> = s
+        .tasks_in(TaskStatus::Pending)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
+    assert_eq!(pending, ["a", "c", "d"]);
+    let failed = s.tasks_in(TaskStatus::Failed).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].id, ids[1]);
+    assert!(s.tasks_in(TaskStatus::Done).await.unwrap().is_empty());
+}
