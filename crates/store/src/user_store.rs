@@ -400,9 +400,7 @@ impl UserStore {
         R: Send + 'static,
         F: FnOnce(&mut Events<'_>) -> Result<R, StoreError> + Send + 'static,
     {
-        self.call_now(move |conn, inner| transact(conn, inner, f))
-            .await
-            .inspect(|_| self.checkpoint_if_due())
+        self.write_sized(0, f).await
     }
 
     /// Like [`UserStore::write`] for a write carrying about `bytes` of data: past
@@ -413,12 +411,13 @@ impl UserStore {
         R: Send + 'static,
         F: FnOnce(&mut Events<'_>) -> Result<R, StoreError> + Send + 'static,
     {
+        let work = move |conn: &mut Connection, inner: &Inner| transact(conn, inner, f);
         if bytes <= INLINE_WRITE_BYTES {
-            return self.write(f).await;
+            self.call_now(work).await
+        } else {
+            self.call(work).await
         }
-        self.call(move |conn, inner| transact(conn, inner, f))
-            .await
-            .inspect(|_| self.checkpoint_if_due())
+        .inspect(|_| self.checkpoint_if_due())
     }
 
     /// Starts a checkpoint in the background when the write-ahead log has grown past
