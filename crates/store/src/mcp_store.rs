@@ -223,9 +223,10 @@ impl UserStore {
         .await
     }
 
-    /// The user's MCP server definitions, by name.
+    /// The user's MCP server definitions, by name. Read on every task start and at most
+    /// [`MAX_MCP_SERVERS`] rows, so it runs in place when it can (see `call_now`).
     pub async fn list_mcp_servers(&self) -> Result<Vec<McpServerSpec>, StoreError> {
-        self.call(|conn, _| load_servers(conn)).await
+        self.call_now(|conn, _| load_servers(conn)).await
     }
 
     /// One MCP server definition (`NotFound` when the user has none of that name).
