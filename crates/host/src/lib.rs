@@ -11,6 +11,7 @@
 //!
 //! **Architecture invariant:** this is the only crate that touches a user's files.
 
+mod cgroup;
 mod context;
 mod error;
 pub mod exec;

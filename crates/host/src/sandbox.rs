@@ -80,32 +80,7 @@ pub struct SandboxConfig {
 /// The largest file any sandboxed process may write.
 const MAX_FILE_BYTES: u64 = 1 << 30;
 
-/// Creates (or reuses) the process-count cgroup `arranger/<name>` with `pids.max = max`,
-/// under the cgroup v1 `pids` hierarchy or cgroup v2 (where the `pids` controller is
-/// enabled). Returns its directory, or `None` when neither is available or writable (the
-/// server then runs without this limit and says so once).
-pub fn pids_cgroup(name: &str, max: u32) -> Option<PathBuf> {
-    let v1 = Path::new("/sys/fs/cgroup/pids");
-    let v2 = Path::new("/sys/fs/cgroup");
-    let root = if v1.join("cgroup.procs").exists() {
-        v1
-    } else if std::fs::read_to_string(v2.join("cgroup.controllers"))
-        .is_ok_and(|c| c.split_whitespace().any(|x| x == "pids"))
-    {
-        v2
-    } else {
-        return None;
-    };
-    let parent = root.join("arranger");
-    std::fs::create_dir_all(&parent).ok()?;
-    // cgroup v2: the parent hands the controller down before the child exists (v1 has no
-    // such file; the write fails harmlessly).
-    let _ = std::fs::write(parent.join("cgroup.subtree_control"), "+pids");
-    let dir = parent.join(name);
-    std::fs::create_dir_all(&dir).ok()?;
-    std::fs::write(dir.join("pids.max"), max.to_string()).ok()?;
-    Some(dir)
-}
+pub use crate::cgroup::pids_cgroup;
 
 /// Entries of `/etc` a sandboxed process may not read, relative to `/etc`: password and
 /// group shadow files (and their backups), sudo rules, SSH host keys, TLS and IPsec
