@@ -1017,6 +1017,41 @@ impl WorkspaceIndex {
             }
         }
         let max_file = file_bm.values().copied().fold(0f32, f32::max).max(1e-6);
+        // The best files by whole-file evidence that no chunk ranked for: their chunks,
+        // ranked by the same BM25 among those files only.
+        let unranked: Vec<&Arc<str>> = files
+            .iter()
+            .take(FILE_TOP / 3)
+            .filter_map(|hit| t.gens.get(&(hit.key >> CHUNK_BITS)))
+            .filter(|path| !cands.has_file(path))
+            .collect();
+        if !unranked.is_empty() {
+            let within: Vec<&str> = unranked.iter().map(|p| &***p).collect();
+            let local = self.lexical.search_in(
+                &terms,
+                &[DocKind::Code],
+                &within,
+                within.len() * PER_FILE,
+            )?;
+            let mut per_file: HashMap<&Arc<str>, usize> = HashMap::new();
+            for hit in &local {
+                let Some(path) = t.gens.get(&(hit.key >> CHUNK_BITS)) else {
+                    continue;
+                };
+                let n = per_file.entry(path).or_default();
+                if *n >= PER_FILE {
+                    continue;
+                }
+                *n += 1;
+                let c = cands.get(path, (hit.key & ((1 << CHUNK_BITS) - 1)) as u32);
+                c.bm25 = hit.score / max_bm;
+                c.matched = hit
+                    .matched
+                    .iter()
+                    .filter_map(|&i| terms.get(i).cloned())
+                    .collect();
+            }
+        }
         for hit in files.iter().take(FILE_TOP / 3) {
             let Some(path) = t.gens.get(&(hit.key >> CHUNK_BITS)) else {
                 continue;

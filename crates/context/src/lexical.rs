@@ -448,6 +448,18 @@ impl LexicalIndex {
         kinds: &[DocKind],
         limit: usize,
     ) -> Result<Vec<LexHit>, LexicalError> {
+        self.search_in(terms, kinds, &[], limit)
+    }
+
+    /// [`search`](Self::search) among the documents of the given files only (all files
+    /// when `files` is empty).
+    pub fn search_in(
+        &self,
+        terms: &[String],
+        kinds: &[DocKind],
+        files: &[&str],
+        limit: usize,
+    ) -> Result<Vec<LexHit>, LexicalError> {
         if terms.is_empty() || kinds.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -472,7 +484,7 @@ impl LexicalIndex {
                 (Occur::Should, Box::new(q) as Box<dyn Query>)
             })
             .collect();
-        let query = BooleanQuery::new(vec![
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
             (Occur::Must, Box::new(BooleanQuery::new(should))),
             (
                 Occur::Must,
@@ -481,7 +493,27 @@ impl LexicalIndex {
                     0.0,
                 )),
             ),
-        ]);
+        ];
+        if !files.is_empty() {
+            let file_q: Vec<(Occur, Box<dyn Query>)> = files
+                .iter()
+                .map(|file| {
+                    let q = TermQuery::new(
+                        Term::from_field_text(f.file, file),
+                        IndexRecordOption::Basic,
+                    );
+                    (Occur::Should, Box::new(q) as Box<dyn Query>)
+                })
+                .collect();
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(BooleanQuery::new(file_q)),
+                    0.0,
+                )),
+            ));
+        }
+        let query = BooleanQuery::new(clauses);
         let Some(inner) = self.inner.get() else {
             return Ok(Vec::new());
         };
@@ -587,6 +619,21 @@ mod tests {
         // Only matching documents come back, whatever their kind.
         assert!(
             idx.search(&query_terms("nothing"), &[DocKind::Code], 10)?
+                .is_empty()
+        );
+        // Within given files: only theirs, scored as before.
+        let within = idx.search_in(&terms, &[DocKind::Code], &["src/other.rs"], 10)?;
+        assert_eq!(within.iter().map(|h| h.key).collect::<Vec<_>>(), [2]);
+        assert_eq!(within[0].score, hits[1].score);
+        let both = idx.search_in(
+            &terms,
+            &[DocKind::Code],
+            &["src/other.rs", "src/parse.rs"],
+            10,
+        )?;
+        assert_eq!(both.len(), 2);
+        assert!(
+            idx.search_in(&terms, &[DocKind::Code], &["src/none.rs"], 10)?
                 .is_empty()
         );
         idx.delete_file("src/parse.rs")?;
