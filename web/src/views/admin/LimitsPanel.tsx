@@ -119,10 +119,14 @@ function DefaultsForm({ server, onSaved }: { server: Server; onSaved: (r: AdminL
   const [caps, setCaps] = useState<CapsDraft>(initial.caps);
   const [shown, setShown] = useState(false);
   const save = useSave();
-  useEffect(() => {
+  // New values from the server replace the form's, during render: an effect would run
+  // after the first paint and could undo an edit made before it ran.
+  const [seen, setSeen] = useState(initial);
+  if (seen !== initial) {
+    setSeen(initial);
     setDraft(initial.limits);
     setCaps(initial.caps);
-  }, [initial]);
+  }
   const parsed = limitsOf(draft);
   const parsedCaps = capsOf(caps);
   const dirty = !same(draft, initial.limits) || !same(caps, initial.caps);
@@ -240,7 +244,12 @@ function OverridesForm({
   const [draft, setDraft] = useState<LimitsDraft>(initial);
   const [shown, setShown] = useState(false);
   const save = useSave();
-  useEffect(() => setDraft(initial), [initial]);
+  // As in the defaults' form: replaced during render, never after an edit.
+  const [seen, setSeen] = useState(initial);
+  if (seen !== initial) {
+    setSeen(initial);
+    setDraft(initial);
+  }
   const parsed = limitsOf(draft);
   const dirty = !same(draft, initial);
   const invalid = Object.keys(parsed.errors).length > 0;
