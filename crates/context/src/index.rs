@@ -13,7 +13,7 @@
 
 use crate::cache::{ContentHash, ParseCache};
 use crate::graph::RefGraph;
-use crate::lexical::{DocKind, LexDoc, LexicalIndex};
+use crate::lexical::{DocKind, LexDoc, LexHit, LexicalIndex};
 use crate::memory::MemoryIndex;
 use crate::symbols::SymbolTable;
 use crate::tokenize::{identifiers, looks_like_code, query_terms};
@@ -206,6 +206,18 @@ pub struct WorkspaceIndex {
     /// Most bytes of source indexed (RAM is a few times this): what does not fit is left
     /// out, in path order, and counted.
     budget: u64,
+}
+
+/// Makes a chunk hit of a BM25 query over chunks a candidate: its score relative to the
+/// best (`max_bm`) and the query's terms it holds.
+fn add_hit(cands: &mut Candidates, path: &Arc<str>, hit: &LexHit, terms: &[String], max_bm: f32) {
+    let c = cands.get(path, (hit.key & ((1 << CHUNK_BITS) - 1)) as u32);
+    c.bm25 = hit.score / max_bm;
+    c.matched = hit
+        .matched
+        .iter()
+        .filter_map(|&i| terms.get(i).cloned())
+        .collect();
 }
 
 fn now_ms() -> Timestamp {
@@ -1000,13 +1012,7 @@ impl WorkspaceIndex {
             let Some(path) = t.gens.get(&(hit.key >> CHUNK_BITS)) else {
                 continue;
             };
-            let c = cands.get(path, (hit.key & ((1 << CHUNK_BITS) - 1)) as u32);
-            c.bm25 = hit.score / max_bm;
-            c.matched = hit
-                .matched
-                .iter()
-                .filter_map(|&i| terms.get(i).cloned())
-                .collect();
+            add_hit(&mut cands, path, hit, &terms, max_bm);
         }
         // File evidence: plain BM25 of whole files; the best chunk of each file found that
         // way joins the candidates.
@@ -1043,13 +1049,7 @@ impl WorkspaceIndex {
                     continue;
                 }
                 *n += 1;
-                let c = cands.get(path, (hit.key & ((1 << CHUNK_BITS) - 1)) as u32);
-                c.bm25 = hit.score / max_bm;
-                c.matched = hit
-                    .matched
-                    .iter()
-                    .filter_map(|&i| terms.get(i).cloned())
-                    .collect();
+                add_hit(&mut cands, path, hit, &terms, max_bm);
             }
         }
         for hit in files.iter().take(FILE_TOP / 3) {
