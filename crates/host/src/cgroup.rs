@@ -43,13 +43,13 @@ pub fn pids_cgroup(name: &str, max: u32) -> Option<PathBuf> {
     if !TOLD.swap(true, Ordering::Relaxed) {
         match &found {
             Some(dir) => tracing::info!(
-                parent = %dir.parent().map(Path::display).map(|d| d.to_string()).unwrap_or_default(),
+                cgroup = %dir.display(),
                 max,
                 "per-user process limit: each user's processes share a pids cgroup"
             ),
             None => tracing::warn!(
-                "no writable pids cgroup (run as root, or as a systemd service with \
-                 Delegate=pids): users' processes have no per-user process limit"
+                "no writable pids cgroup: users' processes have no per-user process limit \
+                 (as a systemd service, set Delegate=pids; see deploy/arranger.service)"
             ),
         }
     }
