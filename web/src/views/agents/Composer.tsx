@@ -15,9 +15,8 @@ export function Composer({ agent }: { agent: Agent }) {
     const v = text.trim();
     if (!v || pending) return;
     setText("");
-    const ok = await sendChat(agent.id, v);
     // Give the text back when it could not be sent, unless something new was typed.
-    if (!ok) setText((cur) => cur || v);
+    await sendChat(agent.id, v, () => setText((cur) => cur || v));
   };
 
   return (

@@ -58,14 +58,19 @@ export async function openChat(agentId: string, limit = HISTORY_FIRST): Promise<
   }
 }
 
-/** Sends one message; resolves when the agent has answered (its steps arrive as events). */
-export async function sendChat(agentId: string, text: string): Promise<boolean> {
+/**
+ * Sends one message; resolves when the agent has answered (its steps arrive as events).
+ * `onFailed` runs when it could not be sent, in the same update that shows the error.
+ */
+export async function sendChat(agentId: string, text: string, onFailed?: () => void): Promise<boolean> {
   useChatState.setState((s) => ({ pending: { ...s.pending, [agentId]: true }, failed: { ...s.failed, [agentId]: undefined } }));
   try {
     await api().call("agent.chat", { agent: agentId, text });
     return true;
   } catch (e) {
     const error = errorMessage(e);
+    // In the same update as the error, so the two show together.
+    onFailed?.();
     useChatState.setState((s) => ({ failed: { ...s.failed, [agentId]: { error, text } } }));
     return false;
   } finally {
